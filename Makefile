@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# virtiofs-ng: build, install, test and demo entry points.
+#
+#   make              module + userspace tools + test backend
+#   make check        installs what it needs, builds, runs every test
+#   make demo         boots a guest and shares a host directory by tag
+#
+# KVER / KDIR choose the kernel to build the module for.  The default is the
+# running kernel when its headers are installed, otherwise the newest
+# installed headers (a build host often runs a kernel it does not target).
+
+KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
+	else ls -1d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1 | \
+	cut -d/ -f4; fi)
+KDIR ?= /lib/modules/$(KVER)/build
+PREFIX ?= /usr
+DESTDIR ?=
+VERSION := $(shell cat VERSION)
+
+all: module userspace backend
+
+module:
+	@test -d "$(KDIR)" || { echo "error: no kernel headers at $(KDIR);" \
+		"install linux-headers-$(KVER) or set KDIR=" >&2; exit 2; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+userspace:
+	$(MAKE) -C userspace
+
+backend:
+	$(MAKE) -C tests/backend
+
+e2e:
+	$(MAKE) -C tests/e2e
+
+setup:
+	tests/setup
+
+# The full test run; prints one line per test and "N passed, N failed".
+check:
+	tests/check
+
+demo:
+	tests/demo
+
+bench: setup all e2e
+	tests/bench/run
+
+# checkpatch --strict and sparse on the driver.
+lint:
+	tests/lint
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
+	depmod -a $(KVER)
+	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+
+# Installs the source under /usr/src and lets DKMS build it for every
+# installed kernel (and future ones).
+dkms-install:
+	rm -rf $(DESTDIR)/usr/src/virtiofs-ng-$(VERSION)
+	mkdir -p $(DESTDIR)/usr/src/virtiofs-ng-$(VERSION)
+	cp -a Kbuild dkms.conf VERSION driver $(DESTDIR)/usr/src/virtiofs-ng-$(VERSION)/
+	dkms add -m virtiofs-ng -v $(VERSION) || true
+	dkms build -m virtiofs-ng -v $(VERSION)
+	dkms install -m virtiofs-ng -v $(VERSION)
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C userspace clean
+	$(MAKE) -C tests/backend clean
+	$(MAKE) -C tests/e2e clean
+
+.PHONY: all module userspace backend e2e setup check demo bench lint \
+	install dkms-install clean

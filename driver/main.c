@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtiofs_ng: a self-contained virtio-fs client.  This file only brings
+ * the layers up in order (requests, sessions, sysfs, the filesystem, and
+ * last the virtio driver, whose probes may start at once) and takes them
+ * down in reverse.
+ */
+#include <linux/init.h>
+#include <linux/module.h>
+
+#include "fs.h"
+#include "sysfs.h"
+#include "transport.h"
+
+static int __init vng_init(void)
+{
+	int err;
+
+	err = vng_request_init();
+	if (err)
+		return err;
+	err = vng_conn_init();
+	if (err)
+		goto err_request;
+	err = vng_sysfs_init();
+	if (err)
+		goto err_conn;
+	err = vng_inode_cache_init();
+	if (err)
+		goto err_sysfs;
+	err = vng_fs_register();
+	if (err)
+		goto err_inode;
+	err = vng_transport_init();
+	if (err)
+		goto err_fs;
+	pr_info("virtiofs_ng %s loaded\n", VNG_VERSION);
+	return 0;
+
+err_fs:
+	vng_fs_unregister();
+err_inode:
+	vng_inode_cache_exit();
+err_sysfs:
+	vng_sysfs_exit();
+err_conn:
+	vng_conn_exit();
+err_request:
+	vng_request_exit();
+	return err;
+}
+
+static void __exit vng_exit(void)
+{
+	/* nothing is mounted (the mounts hold the module): no new ones */
+	vng_fs_unregister();
+	/* removes the devices: whatever is still in flight fails */
+	vng_transport_exit();
+	/* sessions whose last put came from a completion end here */
+	vng_conn_exit();
+	vng_inode_cache_exit();
+	vng_sysfs_exit();
+	vng_request_exit();
+}
+
+module_init(vng_init);
+module_exit(vng_exit);
+
+MODULE_DESCRIPTION("virtio-fs client speaking FUSE over virtio, self-contained");
+MODULE_AUTHOR("virtiofs-ng developers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(VNG_VERSION);

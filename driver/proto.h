@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * FUSE wire-protocol helpers: request ids, the errno range a reply may
+ * carry, reply length rules and the FUSE_INIT reply sizes.
+ *
+ * Plain C on the uapi <linux/fuse.h> types only, so userspace unit tests
+ * and fuzzers can compile the same checks the driver runs on every reply.
+ */
+#ifndef VNG_PROTO_H
+#define VNG_PROTO_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+/* the kernel's names, so the checks read the same on both sides */
+typedef __u32 u32;
+typedef __u64 u64;
+typedef __s32 s32;
+#endif
+#include <linux/fuse.h>
+
+/*
+ * Ordinary requests get even ids; the FUSE_INTERRUPT aimed at one carries
+ * the same id with the low bit set, so the host can tell them apart and we
+ * can recognise its reply.
+ */
+#define VNG_INT_REQ_BIT		1ULL
+#define VNG_REQ_ID_STEP		2ULL
+
+/*
+ * The oldest protocol minor we accept from a host: 7.12 is where the fixed
+ * structs we send and expect (attr, entry, mknod/mkdir with umask, write
+ * with lock_owner) reached their present layout.  Every virtio-fs host
+ * speaks 7.31 or newer anyway.
+ */
+#define VNG_PROTO_MIN_MINOR	12
+
+/* Replies carry 0 or a negated Linux errno, 1..4095 (MAX_ERRNO). */
+#define VNG_MAX_ERRNO		4095
+/*
+ * ERESTARTSYS .. 529 are kernel-internal codes that must never reach
+ * userspace; a host sending them is broken or hostile.
+ */
+#define VNG_ERESTART_FIRST	512
+#define VNG_ERESTART_LAST	529
+
+/* Longest tag (virtio_fs_config.tag, not necessarily NUL-terminated) */
+#define VNG_TAG_LEN		36
+
+/* Why a reply was refused; VNG_REPLY_OK for a well-formed one. */
+enum vng_reply_fault {
+	VNG_REPLY_OK,
+	VNG_REPLY_SHORT,	/* shorter than fuse_out_header */
+	VNG_REPLY_LEN,		/* out.len differs from what the device wrote */
+	VNG_REPLY_UNIQUE,	/* answers another request */
+	VNG_REPLY_ERRNO,	/* error is positive, too large or internal */
+	VNG_REPLY_ERR_DATA,	/* an error reply with a payload */
+	VNG_REPLY_SIZE,		/* payload does not fit the out-args */
+};
+
+static inline const char *vng_reply_fault_str(enum vng_reply_fault f)
+{
+	switch (f) {
+	case VNG_REPLY_OK:
+		return "ok";
+	case VNG_REPLY_SHORT:
+		return "shorter than its header";
+	case VNG_REPLY_LEN:
+		return "header length differs from the bytes written";
+	case VNG_REPLY_UNIQUE:
+		return "unique id does not match the request";
+	case VNG_REPLY_ERRNO:
+		return "error code out of range";
+	case VNG_REPLY_ERR_DATA:
+		return "error reply carries a payload";
+	case VNG_REPLY_SIZE:
+		return "payload size does not match the request";
+	}
+	return "unknown fault";
+}
+
+/* True for an error field a host may send: 0 or -1..-4095 but no ERESTART*. */
+static inline bool vng_reply_errno_ok(s32 error)
+{
+	if (error == 0)
+		return true;
+	if (error > 0 || error < -VNG_MAX_ERRNO)
+		return false;
+	return !(-error >= VNG_ERESTART_FIRST && -error <= VNG_ERESTART_LAST);
+}
+
+/*
+ * Checks the header of a reply the device wrote @used bytes of, for the
+ * request @unique whose successful payload must be @min..@max bytes.
+ * @oh must be the caller's own copy: the host shares the buffer and could
+ * change it between the check and the use.  On VNG_REPLY_OK, *payload is
+ * the byte count after the header (0 for an error reply).
+ */
+static inline enum vng_reply_fault
+vng_check_reply(const struct fuse_out_header *oh, u32 used,
+		u64 unique, u32 min, u32 max, u32 *payload)
+{
+	u32 len;
+
+	*payload = 0;
+	if (used < sizeof(*oh))
+		return VNG_REPLY_SHORT;
+	if (oh->len != used)
+		return VNG_REPLY_LEN;
+	if (oh->unique != unique)
+		return VNG_REPLY_UNIQUE;
+	if (!vng_reply_errno_ok(oh->error))
+		return VNG_REPLY_ERRNO;
+	len = used - sizeof(*oh);
+	if (oh->error) {
+		if (len)
+			return VNG_REPLY_ERR_DATA;
+		return VNG_REPLY_OK;
+	}
+	if (len < min || len > max)
+		return VNG_REPLY_SIZE;
+	*payload = len;
+	return VNG_REPLY_OK;
+}
+
+/*
+ * Bytes of fuse_init_out a host of protocol @minor sends at least: the
+ * struct grew at 7.5 and 7.23 (later fields live in its unused tail).
+ */
+static inline size_t vng_init_out_min_size(u32 minor)
+{
+	if (minor < 5)
+		return FUSE_COMPAT_INIT_OUT_SIZE;
+	if (minor < 23)
+		return FUSE_COMPAT_22_INIT_OUT_SIZE;
+	return sizeof(struct fuse_init_out);
+}
+
+/* Requests the host answers on the hiprio queue, per the virtio-fs spec. */
+static inline bool vng_opcode_is_hiprio(u32 opcode)
+{
+	return opcode == FUSE_FORGET || opcode == FUSE_BATCH_FORGET ||
+	       opcode == FUSE_INTERRUPT;
+}
+
+/*
+ * Replies that hand us a lookup reference (fuse_entry_out first): when
+ * nobody is left to take it, the request layer gives it back with a FORGET.
+ */
+static inline bool vng_opcode_returns_entry(u32 opcode)
+{
+	switch (opcode) {
+	case FUSE_LOOKUP:
+	case FUSE_CREATE:
+	case FUSE_MKNOD:
+	case FUSE_MKDIR:
+	case FUSE_SYMLINK:
+	case FUSE_LINK:
+		return true;
+	}
+	return false;
+}
+
+#endif

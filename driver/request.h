@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Requests: the one way the filesystem talks to the host.
+ *
+ * A caller describes a FUSE request declaratively in a struct vng_args
+ * (opcode, nodeid, up to three in-args, up to two out-args, optional page
+ * payload) and sends it with vng_request() (wait for the reply) or
+ * vng_request_async() (completion callback).  The request layer assigns the
+ * unique id, fills the credentials, builds the scatter-gather lists, queues
+ * the request on a virtqueue, validates the reply header and the out-arg
+ * sizes, and copies the out-args back.  Per-operation code never touches a
+ * virtqueue.
+ *
+ * Lifetime rules, so that a caller killed while waiting can never leave the
+ * device writing into freed memory:
+ *  - in_args are copied into request-owned memory when the request is
+ *    queued: they may live on the caller's stack;
+ *  - non-page out_args are received into request-owned memory and copied to
+ *    out_args[i].value only when the reply is good, before vng_request()
+ *    returns or before ->end() runs;
+ *  - pages (in_pages / out_pages) are referenced by the request while the
+ *    device may touch them, so a caller that gives up may drop its own
+ *    references.
+ */
+#ifndef VNG_REQUEST_H
+#define VNG_REQUEST_H
+
+#include <linux/types.h>
+
+struct page;
+struct vng_conn;
+
+struct vng_arg {
+	unsigned int size;
+	void *value;
+};
+
+struct vng_page_desc {
+	unsigned int offset;
+	unsigned int length;
+};
+
+struct vng_args {
+	u64 nodeid;
+	u32 opcode;
+	u8 in_numargs;
+	u8 out_numargs;
+	/* must reach the host: no interruption, allocation cannot fail */
+	bool force:1;
+	/* the host sends no reply (only FUSE_FORGET-like opcodes) */
+	bool noreply:1;
+	/* uid, gid and pid 0 in the header instead of the caller's */
+	bool nocreds:1;
+	/* pages[] carry payload after the last in-arg (WRITE) */
+	bool in_pages:1;
+	/* reply payload after the last out-arg goes into pages[] (READ) */
+	bool out_pages:1;
+	/* the last out-arg (or the page payload) may be shorter */
+	bool out_argvar:1;
+	/* zero the part of pages[] the reply did not fill */
+	bool page_zeroing:1;
+	struct vng_arg in_args[3];
+	struct vng_arg out_args[2];
+
+	struct page **pages;
+	struct vng_page_desc *descs;
+	unsigned int num_pages;
+
+	/*
+	 * Set by the request layer on success, before vng_request() returns
+	 * and before ->end() runs: with out_argvar the size of the last
+	 * out-arg (or the page payload bytes with out_pages), otherwise 0.
+	 * Async callers (READ from readahead) read it in ->end().
+	 */
+	unsigned int out_size;
+
+	/*
+	 * Async completion: called exactly once, in process or softirq-free
+	 * workqueue context, with 0 or a negative errno.  The struct vng_args
+	 * (usually embedded in the caller's own object) must stay valid until
+	 * then.
+	 */
+	void (*end)(struct vng_conn *conn, struct vng_args *args, int error);
+};
+
+/*
+ * Sends a request and waits for its reply.
+ *
+ * Returns a negative errno (the host's error, -EIO for a malformed reply,
+ * -ENOTCONN once the device is gone, -EINTR when a fatal signal ended the
+ * wait: the request is then interrupted (FUSE_INTERRUPT) and finishes on
+ * its own), or >= 0: with out_argvar, the size of the last out-arg (or the
+ * page payload bytes with out_pages); otherwise 0.
+ */
+ssize_t vng_request(struct vng_conn *conn, struct vng_args *args);
+
+/*
+ * Queues a request; args->end is called exactly once with the result, also
+ * when queueing fails (then before this returns).  gfp is for the request's
+ * own allocation (GFP_KERNEL or GFP_NOFS from writeback).
+ */
+void vng_request_async(struct vng_conn *conn, struct vng_args *args, gfp_t gfp);
+
+/*
+ * Drops nlookup references the host holds on nodeid.  Never fails and never
+ * sleeps for long: forgets are batched into FUSE_BATCH_FORGET on the
+ * hiprio queue.  A no-op once the connection is gone.
+ */
+void vng_forget(struct vng_conn *conn, u64 nodeid, u64 nlookup);
+
+#endif

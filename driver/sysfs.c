@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/fs/virtiofs_ng/<N> (sysfs.h).  The device's kobject is also its
+ * reference count: the directory goes at removal, the structure when the
+ * last session or queue directory lets go of it.
+ */
+#include <linux/kobject.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+#include <linux/virtio.h>
+
+#include "sysfs.h"
+#include "transport.h"
+
+static struct kset *vng_kset;
+
+static struct vng_dev *to_vng_dev(struct kobject *kobj)
+{
+	return container_of(kobj, struct vng_dev, kobj);
+}
+
+static struct vng_vq *to_vng_vq(struct kobject *kobj)
+{
+	return container_of(kobj, struct vng_vq, kobj);
+}
+
+/* ---- /sys/fs/virtiofs_ng/<N> ------------------------------------------ */
+
+static ssize_t tag_show(struct kobject *kobj, struct kobj_attribute *attr,
+			char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_vng_dev(kobj)->tag);
+}
+
+static ssize_t num_request_queues_show(struct kobject *kobj,
+				       struct kobj_attribute *attr, char *buf)
+{
+	struct vng_dev *dev = to_vng_dev(kobj);
+
+	return sysfs_emit(buf, "%u\n", dev->nr_vqs - VNG_FIRST_REQUEST_VQ);
+}
+
+static ssize_t mounted_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n", !!READ_ONCE(to_vng_dev(kobj)->conn));
+}
+
+static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	struct vng_dev *dev = to_vng_dev(kobj);
+	const char *s;
+
+	switch (READ_ONCE(dev->state)) {
+	case VNG_DEV_REMOVED:
+		s = "removed";
+		break;
+	case VNG_DEV_FROZEN:
+		s = "frozen";
+		break;
+	default:
+		if (READ_ONCE(dev->dup_tag))
+			s = "duplicate";
+		else if (READ_ONCE(dev->conn))
+			s = "mounted";
+		else
+			s = "ready";
+	}
+	return sysfs_emit(buf, "%s\n", s);
+}
+
+static ssize_t uevent_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "TAG=%s\n", to_vng_dev(kobj)->tag);
+}
+
+/* Replays an event for udev ("udevadm trigger" writes "add" or "change"). */
+static ssize_t uevent_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t count)
+{
+	enum kobject_action action;
+	int err;
+
+	if (sysfs_streq(buf, "add"))
+		action = KOBJ_ADD;
+	else if (sysfs_streq(buf, "change"))
+		action = KOBJ_CHANGE;
+	else
+		return -EINVAL;
+	err = kobject_uevent(kobj, action);
+	return err ? err : count;
+}
+
+static struct kobj_attribute vng_attr_tag = __ATTR_RO(tag);
+static struct kobj_attribute vng_attr_nrq = __ATTR_RO(num_request_queues);
+static struct kobj_attribute vng_attr_mounted = __ATTR_RO(mounted);
+static struct kobj_attribute vng_attr_state = __ATTR_RO(state);
+static struct kobj_attribute vng_attr_uevent = __ATTR_RW(uevent);
+
+static struct attribute *vng_dev_attrs[] = {
+	&vng_attr_tag.attr,
+	&vng_attr_nrq.attr,
+	&vng_attr_mounted.attr,
+	&vng_attr_state.attr,
+	&vng_attr_uevent.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(vng_dev);
+
+static void vng_dev_release(struct kobject *kobj)
+{
+	vng_dev_free(to_vng_dev(kobj));
+}
+
+static const struct kobj_type vng_dev_ktype = {
+	.release	= vng_dev_release,
+	.sysfs_ops	= &kobj_sysfs_ops,
+	.default_groups	= vng_dev_groups,
+};
+
+/* ---- queues/<name> ---------------------------------------------------- */
+
+static ssize_t sent_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_vng_vq(kobj)->sent));
+}
+
+static ssize_t completed_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_vng_vq(kobj)->completed));
+}
+
+static ssize_t in_flight_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_vng_vq(kobj)->in_flight));
+}
+
+static ssize_t waiting_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_vng_vq(kobj)->nr_waiting));
+}
+
+static struct kobj_attribute vng_attr_sent = __ATTR_RO(sent);
+static struct kobj_attribute vng_attr_completed = __ATTR_RO(completed);
+static struct kobj_attribute vng_attr_in_flight = __ATTR_RO(in_flight);
+static struct kobj_attribute vng_attr_waiting = __ATTR_RO(waiting);
+
+static struct attribute *vng_vq_attrs[] = {
+	&vng_attr_sent.attr,
+	&vng_attr_completed.attr,
+	&vng_attr_in_flight.attr,
+	&vng_attr_waiting.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(vng_vq);
+
+static void vng_vq_release(struct kobject *kobj)
+{
+	vng_dev_put(to_vng_vq(kobj)->dev);
+}
+
+static const struct kobj_type vng_vq_ktype = {
+	.release	= vng_vq_release,
+	.sysfs_ops	= &kobj_sysfs_ops,
+	.default_groups	= vng_vq_groups,
+};
+
+/* ---- uevents ---------------------------------------------------------- */
+
+static int vng_kset_uevent(struct kobject *kobj, struct kobj_uevent_env *env)
+{
+	/* only the device directories carry a tag */
+	if (get_ktype(kobj) != &vng_dev_ktype)
+		return 0;
+	return add_uevent_var(env, "TAG=%s", to_vng_dev(kobj)->tag);
+}
+
+static const struct kset_uevent_ops vng_kset_uevent_ops = {
+	.uevent = vng_kset_uevent,
+};
+
+/* ---- the device's directory ------------------------------------------- */
+
+void vng_sysfs_dev_init(struct vng_dev *dev)
+{
+	kobject_init(&dev->kobj, &vng_dev_ktype);
+	mutex_init(&dev->sysfs_lock);
+}
+
+static void vng_sysfs_del_queues(struct vng_dev *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->nr_vqs; i++) {
+		struct vng_vq *fsvq = &dev->vqs[i];
+
+		if (!fsvq->kobj_added)
+			continue;
+		fsvq->kobj_added = false;
+		kobject_del(&fsvq->kobj);
+		kobject_put(&fsvq->kobj);
+	}
+	if (dev->queues_kobj) {
+		kobject_del(dev->queues_kobj);
+		kobject_put(dev->queues_kobj);
+		dev->queues_kobj = NULL;
+	}
+}
+
+int vng_sysfs_add(struct vng_dev *dev)
+{
+	unsigned int i;
+	int err;
+
+	dev->kobj.kset = vng_kset;
+	err = kobject_add(&dev->kobj, NULL, "%d", dev->index);
+	if (err)
+		return err;
+	mutex_lock(&dev->sysfs_lock);
+	dev->sysfs_added = true;
+	mutex_unlock(&dev->sysfs_lock);
+
+	err = sysfs_create_link(&dev->kobj, &dev->vdev->dev.kobj, "device");
+	if (err)
+		goto err_del;
+
+	err = -ENOMEM;
+	dev->queues_kobj = kobject_create_and_add("queues", &dev->kobj);
+	if (!dev->queues_kobj)
+		goto err_del;
+	for (i = 0; i < dev->nr_vqs; i++) {
+		struct vng_vq *fsvq = &dev->vqs[i];
+
+		/* each queue directory keeps the structure it reads alive */
+		vng_dev_get(dev);
+		kobject_init(&fsvq->kobj, &vng_vq_ktype);
+		err = kobject_add(&fsvq->kobj, dev->queues_kobj, "%s",
+				  fsvq->name);
+		if (err) {
+			kobject_put(&fsvq->kobj);
+			goto err_del;
+		}
+		fsvq->kobj_added = true;
+	}
+	return 0;
+
+err_del:
+	vng_sysfs_remove(dev);
+	return err;
+}
+
+void vng_sysfs_announce(struct vng_dev *dev)
+{
+	kobject_uevent(&dev->kobj, KOBJ_ADD);
+}
+
+void vng_sysfs_remove(struct vng_dev *dev)
+{
+	/* not conn_mutex: a FUSE_INIT waiting for a dead host holds it */
+	mutex_lock(&dev->sysfs_lock);
+	if (!dev->sysfs_added) {
+		mutex_unlock(&dev->sysfs_lock);
+		return;
+	}
+	/* vng_sysfs_changed() no longer touches the directory */
+	dev->sysfs_added = false;
+	mutex_unlock(&dev->sysfs_lock);
+	if (dev->kobj.state_add_uevent_sent)
+		kobject_uevent(&dev->kobj, KOBJ_REMOVE);
+	vng_sysfs_del_queues(dev);
+	sysfs_remove_link(&dev->kobj, "device");
+	kobject_del(&dev->kobj);
+}
+
+void vng_sysfs_changed(struct vng_dev *dev)
+{
+	mutex_lock(&dev->sysfs_lock);
+	if (dev->sysfs_added) {
+		sysfs_notify(&dev->kobj, NULL, "mounted");
+		sysfs_notify(&dev->kobj, NULL, "state");
+	}
+	mutex_unlock(&dev->sysfs_lock);
+}
+
+int vng_sysfs_init(void)
+{
+	vng_kset = kset_create_and_add("virtiofs_ng", &vng_kset_uevent_ops,
+				       fs_kobj);
+	return vng_kset ? 0 : -ENOMEM;
+}
+
+void vng_sysfs_exit(void)
+{
+	kset_unregister(vng_kset);
+}

@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Buffered writes, write-through: write(2) copies the caller's bytes into
+ * locked page cache pages and sends them to the host in FUSE_WRITEs of up
+ * to max_write bytes before it returns.  The pages never become dirty on
+ * this path; a page is marked uptodate only when the write covered all of
+ * it (a partly written page that was not uptodate is read in full again
+ * on the next access).  The host therefore always has the data a write
+ * returned for, and a host error fails that write.
+ *
+ * Shared writable mmap is the one source of dirty pages: page_mkwrite
+ * makes them writable, and ->writepages sends them in asynchronous
+ * multi-page WRITEs through a handle from the inode's list of writable
+ * open files.
+ *
+ * Size: a write that extends the file moves i_size only once the host
+ * acknowledged it, and bumps the attribute version at the same time, so a
+ * GETATTR reply that left the host before the write cannot shrink the
+ * file again.
+ */
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <linux/writeback.h>
+
+#include "data.h"
+
+#define VNG_WRITE_CHANGES	(STATX_MTIME | STATX_CTIME | STATX_BLOCKS)
+
+void vng_write_update_size(struct inode *inode, loff_t pos)
+{
+	struct vng_inode *vi = vng_i(inode);
+
+	spin_lock(&vi->lock);
+	vi->attr_version = atomic64_inc_return(&vng_i_conn(inode)->attr_version);
+	if (pos > i_size_read(inode))
+		i_size_write(inode, pos);
+	spin_unlock(&vi->lock);
+}
+
+static void vng_write_args(struct vng_io *io, struct vng_file *ff,
+			   unsigned int num_pages, u32 write_flags)
+{
+	struct vng_args *args = &io->args;
+
+	io->in.write.fh = ff->fh;
+	io->in.write.offset = io->pos;
+	io->in.write.size = io->count;
+	io->in.write.write_flags = write_flags;
+	args->opcode = FUSE_WRITE;
+	args->nodeid = vng_nodeid(io->inode);
+	args->in_numargs = 1;
+	args->in_args[0].size = sizeof(io->in.write);
+	args->in_args[0].value = &io->in.write;
+	args->in_pages = true;
+	args->pages = io->pages;
+	args->descs = io->descs;
+	args->num_pages = num_pages;
+	args->out_numargs = 1;
+	args->out_args[0].size = sizeof(io->wout);
+	args->out_args[0].value = &io->wout;
+}
+
+/* Bytes the host wrote, or -EIO when it claims more than it was sent. */
+static ssize_t vng_write_result(struct vng_io *io, ssize_t err)
+{
+	if (err < 0)
+		return err;
+	if (io->wout.size > io->count) {
+		vng_conn_err(vng_i_conn(io->inode),
+			     "WRITE of node %llu: %u bytes written of %zu sent",
+			     vng_nodeid(io->inode), io->wout.size, io->count);
+		return -EIO;
+	}
+	return io->wout.size;
+}
+
+/*
+ * Copies up to max bytes from ii into locked pages at io->pos.  Returns
+ * the number of pages filled (io->count holds the bytes) or -errno.
+ */
+static int vng_fill_write_pages(struct vng_io *io, struct address_space *mapping,
+				struct iov_iter *ii, size_t max)
+{
+	loff_t pos = io->pos;
+	unsigned int n = 0;
+
+	io->count = 0;
+	do {
+		size_t offset = pos & ~PAGE_MASK;
+		size_t bytes = min_t(size_t, PAGE_SIZE - offset,
+				     iov_iter_count(ii));
+		struct page *page;
+		size_t copied;
+
+		bytes = min(bytes, max - io->count);
+		/* fault the source in now: copying under the page lock may not */
+		if (fault_in_iov_iter_readable(ii, bytes) == bytes)
+			return n ? n : -EFAULT;
+		page = grab_cache_page_write_begin(mapping, pos >> PAGE_SHIFT);
+		if (!page)
+			return n ? n : -ENOMEM;
+		/* writeback of mmap data must not see a half-copied page */
+		wait_on_page_writeback(page);
+		if (mapping_writably_mapped(mapping))
+			flush_dcache_page(page);
+		copied = copy_page_from_iter_atomic(page, offset, bytes, ii);
+		flush_dcache_page(page);
+		if (!copied) {
+			unlock_page(page);
+			put_page(page);
+			/* raced with reclaim of the source: retry from the top */
+			return n ? n : -EAGAIN;
+		}
+		io->pages[n] = page;
+		io->descs[n].offset = offset;
+		io->descs[n].length = copied;
+		n++;
+		io->count += copied;
+		pos += copied;
+		if (offset + copied < PAGE_SIZE)
+			break;
+	} while (iov_iter_count(ii) && io->count < max && n < io->max_pages);
+	return n;
+}
+
+/*
+ * Before a write: suid/sgid and capabilities go (by the host with
+ * KILLPRIV_V2: *write_flags gets the flag; by a SETATTR otherwise), and
+ * with the writeback cache negotiated the guest owns mtime and ctime.
+ */
+int vng_write_prepare(struct file *file, u32 *write_flags)
+{
+	struct inode *inode = file_inode(file);
+	struct vng_conn *conn = vng_i_conn(inode);
+	int err;
+
+	*write_flags = 0;
+	if (vng_conn_has(conn, FUSE_HANDLE_KILLPRIV_V2)) {
+		if ((inode->i_mode & (S_ISUID | S_ISGID)) &&
+		    !capable(CAP_FSETID))
+			*write_flags |= FUSE_WRITE_KILL_SUIDGID;
+	} else {
+		err = file_remove_privs(file);
+		if (err)
+			return err;
+	}
+	if (vng_conn_has(conn, FUSE_WRITEBACK_CACHE))
+		return file_update_time(file);
+	return 0;
+}
+
+static ssize_t vng_perform_write(struct kiocb *iocb, struct iov_iter *ii,
+				 u32 write_flags)
+{
+	struct file *file = iocb->ki_filp;
+	struct address_space *mapping = file->f_mapping;
+	struct inode *inode = mapping->host;
+	struct vng_conn *conn = vng_i_conn(inode);
+	struct vng_file *ff = file->private_data;
+	size_t max = vng_max_write(conn);
+	unsigned int max_pages = vng_max_pages(conn);
+	ssize_t total = 0, err = 0;
+	int retries = 0;
+	struct vng_io *io;
+
+	io = vng_io_alloc(max_pages, GFP_KERNEL);
+	if (!io)
+		return -ENOMEM;
+	io->inode = inode;
+
+	while (iov_iter_count(ii)) {
+		ssize_t done;
+		int n, i;
+
+		memset(&io->args, 0, sizeof(io->args));
+		memset(&io->wout, 0, sizeof(io->wout));
+		io->pos = iocb->ki_pos;
+		n = vng_fill_write_pages(io, mapping, ii, max);
+		if (n == -EAGAIN && ++retries < 8)
+			continue;
+		if (n < 0) {
+			/* the source kept vanishing under the copy */
+			err = n == -EAGAIN ? -EFAULT : n;
+			break;
+		}
+		retries = 0;
+		vng_write_args(io, ff, n, write_flags);
+		io->in.write.flags = file->f_flags;
+		done = vng_write_result(io, vng_request(conn, &io->args));
+
+		for (i = 0; i < n; i++) {
+			struct page *page = io->pages[i];
+			loff_t start = page_offset(page) + io->descs[i].offset;
+			loff_t written = done > 0 ? io->pos + done : io->pos;
+
+			if (io->descs[i].length == PAGE_SIZE &&
+			    start + PAGE_SIZE <= written)
+				SetPageUptodate(page);
+			unlock_page(page);
+			put_page(page);
+		}
+		if (done < (ssize_t)io->count) {
+			/* the cache holds bytes the host does not: drop them */
+			loff_t from = io->pos + max_t(ssize_t, done, 0);
+
+			invalidate_inode_pages2_range(mapping,
+						      from >> PAGE_SHIFT,
+						      (io->pos + io->count - 1) >>
+						      PAGE_SHIFT);
+			iov_iter_revert(ii, io->count - max_t(ssize_t, done, 0));
+		}
+		if (done < 0) {
+			err = done;
+			break;
+		}
+		iocb->ki_pos += done;
+		total += done;
+		if (done)
+			vng_write_update_size(inode, iocb->ki_pos);
+		if (done < (ssize_t)io->count)
+			break;
+	}
+	kfree(io);
+	return total ? total : err;
+}
+
+ssize_t vng_file_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct file *file = iocb->ki_filp;
+	struct inode *inode = file_inode(file);
+	u32 write_flags;
+	ssize_t ret;
+
+	if (vng_is_bad(inode))
+		return -EIO;
+	if ((iocb->ki_flags & IOCB_DIRECT) || vng_file_direct_io(file))
+		return vng_direct_write_iter(iocb, from);
+
+	inode_lock(inode);
+	/* O_APPEND: at the host's end of file (the host fd is not O_APPEND) */
+	if (iocb->ki_flags & IOCB_APPEND) {
+		vng_invalidate_attr_mask(inode, STATX_SIZE);
+		ret = vng_update_attributes(inode, file, STATX_SIZE);
+		if (ret)
+			goto out;
+	}
+	ret = generic_write_checks(iocb, from);
+	if (ret <= 0)
+		goto out;
+	ret = vng_write_prepare(file, &write_flags);
+	if (ret)
+		goto out;
+	ret = vng_perform_write(iocb, from, write_flags);
+	vng_invalidate_attr_mask(inode, VNG_WRITE_CHANGES);
+out:
+	inode_unlock(inode);
+	if (ret > 0)
+		ret = generic_write_sync(iocb, ret);
+	return ret;
+}
+
+/* ---- writeback of pages dirtied through shared mmap ------------------- */
+
+struct vng_wb {
+	struct inode *inode;
+	struct vng_file *ff;
+	struct vng_io *io;
+	unsigned int max_pages;
+	size_t max_bytes;
+};
+
+static void vng_writepages_end(struct vng_conn *conn, struct vng_args *args,
+			       int error)
+{
+	struct vng_io *io = container_of(args, struct vng_io, args);
+	struct inode *inode = io->inode;
+	struct vng_inode *vi = vng_i(inode);
+	ssize_t done = vng_write_result(io, error);
+	unsigned int i;
+
+	/* a short writeback leaves data behind: report it like an error */
+	if (done >= 0 && done < io->count)
+		done = -EIO;
+	for (i = 0; i < args->num_pages; i++) {
+		struct page *page = io->pages[i];
+
+		if (done < 0)
+			mapping_set_error(inode->i_mapping, done);
+		end_page_writeback(page);
+		put_page(page);
+	}
+	vng_invalidate_attr_mask(inode, VNG_WRITE_CHANGES);
+	if (atomic_dec_and_test(&vi->writes_in_flight))
+		wake_up_all(&vi->writes_wq);
+	vng_io_free(io);
+}
+
+static void vng_writepages_send(struct vng_wb *wb)
+{
+	struct vng_io *io = wb->io;
+	struct vng_inode *vi = vng_i(wb->inode);
+
+	wb->io = NULL;
+	if (!io->args.num_pages) {
+		vng_io_free(io);
+		return;
+	}
+	vng_write_args(io, io->ff, io->args.num_pages, FUSE_WRITE_CACHE);
+	io->args.end = vng_writepages_end;
+	atomic_inc(&vi->writes_in_flight);
+	vng_request_async(vng_i_conn(wb->inode), &io->args, GFP_NOFS);
+}
+
+static int vng_writepages_fill(struct page *page, struct writeback_control *wbc,
+			       void *data)
+{
+	struct vng_wb *wb = data;
+	struct vng_io *io = wb->io;
+	loff_t isize = i_size_read(wb->inode);
+	loff_t pos = page_offset(page);
+	size_t len;
+
+	if (pos >= isize) {
+		/* beyond EOF after a truncate: nothing left to write */
+		unlock_page(page);
+		return 0;
+	}
+	len = min_t(loff_t, PAGE_SIZE, isize - pos);
+
+	if (io) {
+		unsigned int n = io->args.num_pages;
+
+		if (n == wb->max_pages || io->count + len > wb->max_bytes ||
+		    io->pages[n - 1]->index + 1 != page->index ||
+		    io->descs[n - 1].length != PAGE_SIZE) {
+			vng_writepages_send(wb);
+			io = NULL;
+		}
+	}
+	if (!io) {
+		io = vng_io_alloc(wb->max_pages, GFP_NOFS);
+		if (!io) {
+			redirty_page_for_writepage(wbc, page);
+			unlock_page(page);
+			return -ENOMEM;
+		}
+		io->inode = wb->inode;
+		io->ff = vng_file_get(wb->ff);
+		io->pos = pos;
+		wb->io = io;
+	}
+
+	set_page_writeback(page);
+	get_page(page);
+	io->pages[io->args.num_pages] = page;
+	io->descs[io->args.num_pages].offset = 0;
+	io->descs[io->args.num_pages].length = len;
+	io->args.num_pages++;
+	io->count += len;
+	unlock_page(page);
+	return 0;
+}
+
+static int vng_writeback(struct address_space *mapping,
+			 struct writeback_control *wbc, struct page *page)
+{
+	struct inode *inode = mapping->host;
+	struct vng_conn *conn = vng_i_conn(inode);
+	struct vng_wb wb = {};
+	int err;
+
+	wb.inode = inode;
+	wb.ff = vng_write_file_get(inode);
+	if (!wb.ff || vng_is_bad(inode)) {
+		/* no open file to write with (cannot happen while mapped) */
+		if (page) {
+			redirty_page_for_writepage(wbc, page);
+			unlock_page(page);
+		}
+		if (wb.ff)
+			vng_file_put(wb.ff);
+		return wbc->sync_mode == WB_SYNC_ALL ? -EIO : 0;
+	}
+	wb.max_pages = vng_max_pages(conn);
+	wb.max_bytes = vng_max_write(conn);
+	if (page)
+		err = vng_writepages_fill(page, wbc, &wb);
+	else
+		err = write_cache_pages(mapping, wbc, vng_writepages_fill, &wb);
+	if (wb.io)
+		vng_writepages_send(&wb);
+	vng_file_put(wb.ff);
+	return err;
+}
+
+int vng_writepage(struct page *page, struct writeback_control *wbc)
+{
+	return vng_writeback(page->mapping, wbc, page);
+}
+
+int vng_writepages(struct address_space *mapping,
+		   struct writeback_control *wbc)
+{
+	return vng_writeback(mapping, wbc, NULL);
+}
+
+/* invalidate_inode_pages2 on a dirty page: write it out synchronously */
+int vng_launder_folio(struct folio *folio)
+{
+	struct inode *inode = folio->mapping->host;
+	struct vng_conn *conn = vng_i_conn(inode);
+	loff_t pos = folio_pos(folio);
+	loff_t isize = i_size_read(inode);
+	struct vng_file *ff;
+	struct vng_io *io;
+	ssize_t ret;
+
+	if (!folio_clear_dirty_for_io(folio))
+		return 0;
+	if (pos >= isize)
+		return 0;
+	ff = vng_write_file_get(inode);
+	if (!ff)
+		return -EIO;
+	io = vng_io_alloc(1, GFP_NOFS);
+	if (!io) {
+		vng_file_put(ff);
+		folio_mark_dirty(folio);
+		return -ENOMEM;
+	}
+	io->ff = ff;
+	io->inode = inode;
+	io->pos = pos;
+	io->count = min_t(loff_t, PAGE_SIZE, isize - pos);
+	io->pages[0] = &folio->page;
+	io->descs[0].offset = 0;
+	io->descs[0].length = io->count;
+	vng_write_args(io, ff, 1, FUSE_WRITE_CACHE);
+	folio_wait_writeback(folio);
+	ret = vng_write_result(io, vng_request(conn, &io->args));
+	if (ret >= 0 && ret < io->count)
+		ret = -EIO;
+	vng_io_free(io);
+	vng_invalidate_attr_mask(inode, VNG_WRITE_CHANGES);
+	if (ret < 0) {
+		mapping_set_error(inode->i_mapping, ret);
+		return ret;
+	}
+	return 0;
+}
+
+int vng_write_inode_now(struct inode *inode)
+{
+	struct vng_inode *vi = vng_i(inode);
+	int err;
+
+	err = filemap_write_and_wait(inode->i_mapping);
+	wait_event(vi->writes_wq, !atomic_read(&vi->writes_in_flight));
+	return err;
+}
+
+int vng_flush_writes(struct inode *inode)
+{
+	return vng_write_inode_now(inode);
+}
+
+void vng_truncate_pagecache(struct inode *inode, loff_t newsize)
+{
+	struct vng_inode *vi = vng_i(inode);
+
+	/* a WRITE still in flight past newsize would grow the file again */
+	wait_event(vi->writes_wq, !atomic_read(&vi->writes_in_flight));
+	truncate_pagecache(inode, newsize);
+}
+
+static vm_fault_t vng_page_mkwrite(struct vm_fault *vmf)
+{
+	struct page *page = vmf->page;
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+
+	if (vng_is_bad(inode))
+		return VM_FAULT_SIGBUS;
+	file_update_time(vmf->vma->vm_file);
+	lock_page(page);
+	if (page->mapping != inode->i_mapping) {
+		/* truncated meanwhile: let the fault retry */
+		unlock_page(page);
+		return VM_FAULT_NOPAGE;
+	}
+	/* no new data in a page while its old contents go to the host */
+	wait_on_page_writeback(page);
+	return VM_FAULT_LOCKED;
+}
+
+static const struct vm_operations_struct vng_file_vm_ops = {
+	.fault		= filemap_fault,
+	.map_pages	= filemap_map_pages,
+	.page_mkwrite	= vng_page_mkwrite,
+};
+
+int vng_cache_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	file_accessed(file);
+	vma->vm_ops = &vng_file_vm_ops;
+	return 0;
+}
+
+int vng_file_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	if (vng_is_bad(file_inode(file)))
+		return -EIO;
+	if (vng_file_direct_io(file))
+		return vng_direct_mmap(file, vma);
+	return vng_cache_mmap(file, vma);
+}

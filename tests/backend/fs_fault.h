@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Fault injection for the FUSE server (--fault SPEC), so tests can see how
+ * the guest driver copes with a slow, failing, silent or lying host.
+ *
+ * SPEC is a comma-separated list of rules:
+ *   OPCODE:delay:MS        sleep MS milliseconds (0..60000) before handling
+ *   OPCODE:error:ERRNO     answer -ERRNO without doing the operation
+ *                          (ERRNO by number 1..4095 or name, e.g. EIO)
+ *   OPCODE:drop            never answer (the chain is not completed)
+ *   OPCODE:corrupt[:KIND]  handle it, then damage the reply.  KIND:
+ *                            len    (default) out header len too large
+ *                            short  reply truncated to half its length
+ *                            nodeid entry replies carry a bogus nodeid
+ *                            unique out header unique does not match
+ *                            error  error field set to a positive value
+ *   exit-after:N           the daemon exits once N requests were handled
+ * OPCODE is a lower-case FUSE opcode name without FUSE_ (lookup, getattr,
+ * read, write, readdirplus, ...) or "all".  Several rules may match one
+ * request: delays add up, and error/drop win over corrupt.
+ */
+#ifndef FS_FAULT_H
+#define FS_FAULT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum fs_fault_corrupt {
+	FS_CORRUPT_NONE,
+	FS_CORRUPT_LEN,
+	FS_CORRUPT_SHORT,
+	FS_CORRUPT_NODEID,
+	FS_CORRUPT_UNIQUE,
+	FS_CORRUPT_ERROR,
+};
+
+struct fs_fault;
+
+struct fs_fault_hit {
+	unsigned int delay_ms;
+	int error;		/* positive errno, 0 = none */
+	bool drop;
+	enum fs_fault_corrupt corrupt;
+};
+
+/*
+ * Parses spec.  Returns 0 and *out (NULL for an empty spec) or -EINVAL
+ * after logging what is wrong and where.
+ */
+int fs_fault_parse(const char *spec, struct fs_fault **out);
+void fs_fault_free(struct fs_fault *f);
+/* What the rules say about one request; f may be NULL. */
+void fs_fault_match(const struct fs_fault *f, uint32_t opcode,
+		    struct fs_fault_hit *hit);
+/* 0 when there is no exit-after rule. */
+uint64_t fs_fault_exit_after(const struct fs_fault *f);
+
+/* FUSE opcode names ("lookup"), NULL for an unknown opcode. */
+const char *fs_opcode_name(uint32_t opcode);
+/* Opcode for a name, 0 when unknown. */
+uint32_t fs_opcode_parse(const char *name, size_t len);
+
+#endif

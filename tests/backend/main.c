@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtiofs-backend: a vhost-user-fs daemon serving one host directory.
+ * This file only parses options, owns the listening socket and signals,
+ * and hands each connected front end to vhost_user.c.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "fs_fault.h"
+#include "fs_server.h"
+#include "log.h"
+#include "vhost_user.h"
+
+#define EXIT_USAGE	2
+
+struct options {
+	const char *socket_path;
+	const char *shared_dir;
+	const char *tag;
+	enum fs_cache_mode cache;
+	bool readonly;
+	bool xattr;
+	unsigned int queues;
+	const char *fault;
+	uint64_t cache_size;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: virtiofs-backend --socket-path PATH --shared-dir DIR [options]\n"
+		"\n"
+		"A vhost-user-fs back end serving DIR to one front end at a time.\n"
+		"\n"
+		"  --socket-path PATH     unix socket to listen on (a stale one is replaced)\n"
+		"  --shared-dir DIR       host directory to share\n"
+		"  --tag TAG              tag in the device config space (default myfs,\n"
+		"                         at most %d bytes; only used if the front end asks)\n"
+		"  --cache=none|auto|always  guest caching policy (default auto)\n"
+		"  --readonly             refuse every modification\n"
+		"  --queues N             request queues (default 1, at most %d)\n"
+		"  --log-level LEVEL      error|warn|info|debug (default warn)\n"
+		"  --fault SPEC           fault injection (testing), see fs_fault.h\n"
+		"  --no-xattr             do not serve extended attributes\n"
+		"  --cache-size SIZE      DAX window size, e.g. 8G (0 = none, default)\n"
+		"  --help                 this text\n",
+		VU_TAG_MAX, VU_MAX_REQUEST_QUEUES);
+}
+
+__attribute__((noreturn, format(printf, 1, 2))) static void
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("virtiofs-backend: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'virtiofs-backend --help'.\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+/* "N[KMGT]" in binary units; false on anything else or overflow. */
+static bool parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return false;
+	if (*end) {
+		const char *units = "KMGT", *u = strchr(units, *end & ~0x20);
+
+		if (!u || !*u)
+			return false;
+		shift = 10 * (unsigned int)(u - units + 1);
+		end++;
+	}
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
+		return false;
+	*out = (uint64_t)v << shift;
+	return true;
+}
+
+enum {
+	OPT_SOCKET = 256, OPT_SHARED, OPT_TAG, OPT_CACHE, OPT_RO, OPT_QUEUES,
+	OPT_LOG, OPT_FAULT, OPT_NOXATTR, OPT_CACHE_SIZE, OPT_HELP,
+};
+
+static void parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "socket-path", required_argument, NULL, OPT_SOCKET },
+		{ "shared-dir", required_argument, NULL, OPT_SHARED },
+		{ "tag", required_argument, NULL, OPT_TAG },
+		{ "cache", required_argument, NULL, OPT_CACHE },
+		{ "readonly", no_argument, NULL, OPT_RO },
+		{ "queues", required_argument, NULL, OPT_QUEUES },
+		{ "log-level", required_argument, NULL, OPT_LOG },
+		{ "fault", required_argument, NULL, OPT_FAULT },
+		{ "no-xattr", no_argument, NULL, OPT_NOXATTR },
+		{ "cache-size", required_argument, NULL, OPT_CACHE_SIZE },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct fs_fault *fault;
+	unsigned long n;
+	struct stat st;
+	char *end;
+	int c, lvl;
+
+	*o = (struct options){
+		.tag = "myfs", .cache = FS_CACHE_AUTO, .xattr = true, .queues = 1,
+	};
+	opterr = 0;	/* our own messages, with the exit code we promise */
+	/* "+": no argv permutation; ":": report a missing value as ':' */
+	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_SOCKET:
+			o->socket_path = optarg;
+			break;
+		case OPT_SHARED:
+			o->shared_dir = optarg;
+			break;
+		case OPT_TAG:
+			if (!*optarg || strlen(optarg) > VU_TAG_MAX)
+				usage_error("--tag must be 1..%d bytes", VU_TAG_MAX);
+			o->tag = optarg;
+			break;
+		case OPT_CACHE:
+			if (!strcmp(optarg, "none"))
+				o->cache = FS_CACHE_NONE;
+			else if (!strcmp(optarg, "auto"))
+				o->cache = FS_CACHE_AUTO;
+			else if (!strcmp(optarg, "always"))
+				o->cache = FS_CACHE_ALWAYS;
+			else
+				usage_error("--cache: '%s' is not none, auto or always",
+					    optarg);
+			break;
+		case OPT_RO:
+			o->readonly = true;
+			break;
+		case OPT_QUEUES:
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (errno || *end || optarg[0] < '0' || optarg[0] > '9' ||
+			    n < 1 || n > VU_MAX_REQUEST_QUEUES)
+				usage_error("--queues: '%s' is not a number in 1..%d",
+					    optarg, VU_MAX_REQUEST_QUEUES);
+			o->queues = n;
+			break;
+		case OPT_LOG:
+			lvl = log_level_parse(optarg);
+			if (lvl < 0)
+				usage_error("--log-level: '%s' is not error, warn, info or debug",
+					    optarg);
+			log_level = lvl;
+			break;
+		case OPT_FAULT:
+			o->fault = optarg;
+			break;
+		case OPT_NOXATTR:
+			o->xattr = false;
+			break;
+		case OPT_CACHE_SIZE:
+			if (!parse_size(optarg, &o->cache_size))
+				usage_error("--cache-size: '%s' is not a size (e.g. 0, 512M, 8G)",
+					    optarg);
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			exit(0);
+		case ':':
+			usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	if (!o->socket_path)
+		usage_error("--socket-path is required");
+	if (!o->shared_dir)
+		usage_error("--shared-dir is required");
+	errno = 0;
+	if (stat(o->shared_dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		usage_error("--shared-dir %s: %s", o->shared_dir,
+			    errno ? strerror(errno) : "not a directory");
+	/* a bad --fault is a usage error too, not a failure to serve */
+	if (o->fault) {
+		if (fs_fault_parse(o->fault, &fault) < 0)
+			usage_error("--fault: cannot parse '%s'", o->fault);
+		fs_fault_free(fault);
+	}
+}
+
+/* A stale socket refuses connections; a live one belongs to someone else. */
+static bool socket_in_use(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool live;
+
+	if (fd < 0)
+		return false;
+	live = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
+	close(fd);
+	return live;
+}
+
+static int listen_on(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		log_err("socket path too long: %s", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	/* replace a socket left behind by a previous run, nothing else */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			log_err("%s exists and is not a socket", path);
+			return -1;
+		}
+		if (socket_in_use(&sa)) {
+			log_err("%s: another back end is listening there", path);
+			return -1;
+		}
+		if (unlink(path) < 0) {
+			log_err("removing stale %s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		log_err("socket: %s", strerror(errno));
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 1) < 0) {
+		log_err("listening on %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* -1: error; 0: got a connection in *conn; 1: a signal asked us to stop */
+static int wait_for_front_end(int lfd, int sfd, int *conn)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = lfd, .events = POLLIN },
+		{ .fd = sfd, .events = POLLIN },
+	};
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("poll: %s", strerror(errno));
+			return -1;
+		}
+		if (pfd[1].revents)
+			return 1;
+		if (!pfd[0].revents)
+			continue;
+		*conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (*conn >= 0)
+			return 0;
+		if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN) {
+			log_err("accept: %s", strerror(errno));
+			return -1;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct fs_config cfg = { 0 };
+	struct fs_server *srv;
+	struct vu_dev *dev;
+	struct options o;
+	sigset_t sigs;
+	int lfd, sfd, conn, rc = 1;
+
+	parse_args(argc, argv, &o);
+
+	/* SIGTERM/SIGINT arrive through a signalfd; workers inherit the mask */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sfd = -1;
+	if (sigprocmask(SIG_BLOCK, &sigs, NULL) == 0)
+		sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	if (sfd < 0) {
+		log_err("signalfd: %s", strerror(errno));
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	cfg.shared_dir = o.shared_dir;
+	cfg.cache = o.cache;
+	cfg.readonly = o.readonly;
+	cfg.xattr = o.xattr;
+	cfg.fault_spec = o.fault;
+	/* no DAX window on this transport yet: map == NULL means -ENOSYS */
+	if (o.cache_size)
+		log_warn("--cache-size %" PRIu64 ": no DAX window support yet, ignored",
+			 o.cache_size);
+	srv = fs_server_new(&cfg);
+	if (!srv) {
+		log_err("cannot serve %s: %s", o.shared_dir, strerror(errno));
+		return 1;
+	}
+	dev = vu_dev_new(srv, o.tag, o.queues);
+	if (!dev) {
+		log_err("device setup: %s", strerror(errno));
+		goto out_srv;
+	}
+	lfd = listen_on(o.socket_path);
+	if (lfd < 0)
+		goto out_dev;
+	log_info("listening on %s, sharing %s (tag %s, %u request queue%s)",
+		 o.socket_path, o.shared_dir, o.tag, o.queues,
+		 o.queues == 1 ? "" : "s");
+
+	for (;;) {
+		enum vu_serve_result r;
+		int w = wait_for_front_end(lfd, sfd, &conn);
+
+		if (w < 0)
+			break;
+		if (w > 0) {
+			rc = 0;
+			break;
+		}
+		log_info("front end connected");
+		r = vu_serve(dev, conn, sfd);
+		close(conn);
+		if (r != VU_DISCONNECTED) {
+			rc = 0;
+			break;
+		}
+		/* the next front end starts from a clean file system session */
+		fs_server_reset(srv);
+	}
+	if (rc == 0)
+		log_info("exiting");
+	close(lfd);
+	unlink(o.socket_path);
+out_dev:
+	vu_dev_free(dev);
+out_srv:
+	fs_server_free(srv);
+	close(sfd);
+	return rc;
+}

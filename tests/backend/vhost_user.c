@@ -1,0 +1,1107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vhost-user control channel (docs/interop/vhost-user.rst in QEMU) for a
+ * virtio-fs device.
+ *
+ * Threads: the caller's thread reads control messages; each running
+ * virtqueue has a worker thread.  A worker only touches its own queue and
+ * reads the memory table.  Anything that changes a queue or the memory
+ * table first stops the affected workers (stop flag + eventfd, join), makes
+ * the change, then starts them again: no window where a worker sees
+ * half-updated state.
+ *
+ * One exception: a request the server defers (a SETLKW waiting for a lock,
+ * FS_REPLY_DEFERRED) is completed later from whichever thread releases the
+ * lock.  Its used element and call-fd signal go through q->mu, which the
+ * worker also takes around its own pushes and the control thread around
+ * changes to the call fd and the ring; nobody holds q->mu while calling
+ * into the server, and the server calls vu_complete() under its own lock
+ * (order: server lock, then q->mu).  Deferred requests survive a plain
+ * stop/restart of the worker; when the ring or the memory goes away
+ * (GET_VRING_BASE, new ring addresses or size, SET_MEM_TABLE, reset,
+ * disconnect) they are cancelled: the server answers them -EINTR first.
+ *
+ * The front end is trusted no more than the guest: every message size,
+ * index and fd count is checked; a malformed message ends the connection.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "vhost_user.h"
+#include "virtqueue.h"
+
+/* front-end requests */
+enum {
+	VU_GET_FEATURES = 1,
+	VU_SET_FEATURES = 2,
+	VU_SET_OWNER = 3,
+	VU_RESET_OWNER = 4,
+	VU_SET_MEM_TABLE = 5,
+	VU_SET_LOG_BASE = 6,
+	VU_SET_LOG_FD = 7,
+	VU_SET_VRING_NUM = 8,
+	VU_SET_VRING_ADDR = 9,
+	VU_SET_VRING_BASE = 10,
+	VU_GET_VRING_BASE = 11,
+	VU_SET_VRING_KICK = 12,
+	VU_SET_VRING_CALL = 13,
+	VU_SET_VRING_ERR = 14,
+	VU_GET_PROTOCOL_FEATURES = 15,
+	VU_SET_PROTOCOL_FEATURES = 16,
+	VU_GET_QUEUE_NUM = 17,
+	VU_SET_VRING_ENABLE = 18,
+	VU_SET_BACKEND_REQ_FD = 21,
+	VU_GET_CONFIG = 24,
+	VU_SET_CONFIG = 25,
+	VU_RESET_DEVICE = 34,
+};
+
+#define VU_VERSION		0x1
+#define VU_FLAG_VERSION_MASK	0x3
+#define VU_FLAG_REPLY		(1u << 2)
+#define VU_FLAG_NEED_REPLY	(1u << 3)
+
+#define VU_VRING_IDX_MASK	0xffu
+#define VU_VRING_NOFD		(1u << 8)
+
+/* virtio / vhost-user feature bits */
+#define VIRTIO_F_RING_INDIRECT_DESC	28
+#define VIRTIO_F_RING_EVENT_IDX		29
+#define VHOST_USER_F_PROTOCOL_FEATURES	30
+#define VIRTIO_F_VERSION_1		32
+
+#define VU_PROTO_MQ		0
+#define VU_PROTO_REPLY_ACK	3
+#define VU_PROTO_BACKEND_REQ	5
+#define VU_PROTO_CONFIG		9
+#define VU_PROTO_BACKEND_SEND_FD 10
+#define VU_PROTO_RESET_DEVICE	13
+
+#define BIT(n)	(1ull << (n))
+
+static const uint64_t vu_features =
+	BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_RING_INDIRECT_DESC) |
+	BIT(VIRTIO_F_RING_EVENT_IDX) | BIT(VHOST_USER_F_PROTOCOL_FEATURES);
+
+static const uint64_t vu_protocol_features =
+	BIT(VU_PROTO_MQ) | BIT(VU_PROTO_REPLY_ACK) | BIT(VU_PROTO_BACKEND_REQ) |
+	BIT(VU_PROTO_CONFIG) | BIT(VU_PROTO_BACKEND_SEND_FD) |
+	BIT(VU_PROTO_RESET_DEVICE);
+
+#define VU_HDR_SIZE	12
+#define VU_MAX_PAYLOAD	4096
+#define VU_MAX_FDS	8
+#define VU_CONFIG_MAX	256
+#define VU_CONFIG_HDR	12	/* offset, size, flags */
+
+struct vu_msg {
+	uint32_t request;
+	uint32_t flags;
+	uint32_t size;
+	union {
+		uint64_t u64;
+		struct {
+			uint32_t index;
+			uint32_t num;
+		} state;
+		struct {
+			uint32_t index;
+			uint32_t flags;
+			uint64_t desc;
+			uint64_t used;
+			uint64_t avail;
+			uint64_t log;
+		} addr;
+		struct {
+			uint32_t nregions;
+			uint32_t padding;
+			struct {
+				uint64_t gpa;
+				uint64_t size;
+				uint64_t uaddr;
+				uint64_t mmap_offset;
+			} regions[VQ_MAX_REGIONS];
+		} mem;
+		struct {
+			uint32_t offset;
+			uint32_t size;
+			uint32_t flags;
+			uint8_t data[VU_CONFIG_MAX];
+		} config;
+		uint8_t raw[VU_MAX_PAYLOAD];
+	} p;
+	int fds[VU_MAX_FDS];
+	int nfds;
+};	/* header and payload are read separately: natural layout matches the wire */
+
+struct vu_queue {
+	struct vu_dev *dev;
+	unsigned int index;
+	struct virtqueue vq;
+
+	/* as set by the front end; applied to vq when the worker starts */
+	unsigned int num;
+	uint64_t desc_uaddr, avail_uaddr, used_uaddr;
+	bool addr_set;
+	bool started;		/* SET_VRING_KICK seen, no GET_VRING_BASE since */
+	bool enabled;
+	int kick_fd, call_fd, err_fd;
+
+	pthread_t thread;
+	bool running;
+	bool stop;		/* accessed atomically */
+	int stop_efd;
+	struct vq_elem *elem;
+	bool broken_logged;
+
+	pthread_mutex_t mu;		/* vq used ring, call_fd, pending */
+	struct vu_pending *pending;	/* deferred requests, under mu */
+	struct vu_pending *spare;	/* token for the next request */
+};
+
+/* The token of a request the server may defer. */
+struct vu_pending {
+	struct vu_queue *q;
+	uint16_t head;
+	uint32_t cap;		/* bytes of device-writable buffers */
+	bool done;		/* completed (under q->mu) */
+	bool linked;		/* on q->pending */
+	struct vu_pending *next;
+};
+
+struct vu_dev {
+	struct fs_server *srv;
+	char tag[VU_TAG_MAX];
+	unsigned int nqueues;	/* hiprio + request queues */
+	struct vu_queue *queues;
+
+	int conn_fd;
+	int exit_efd;		/* workers: fs_server_should_exit() */
+	int backend_fd;		/* SET_BACKEND_REQ_FD channel, kept for DAX */
+	uint64_t features;
+	uint64_t protocol_features;
+	struct vq_mem mem;
+};
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* ---- guest memory ---- */
+
+static void vu_unmap_mem(struct vq_mem *mem)
+{
+	for (unsigned int i = 0; i < mem->nregions; i++)
+		munmap(mem->regions[i].map_base, mem->regions[i].map_len);
+	mem->nregions = 0;
+}
+
+/* ---- workers ---- */
+
+static void vu_signal(struct vu_queue *q)
+{
+	uint64_t one = 1;
+
+	if (q->call_fd >= 0 && vq_should_notify(&q->vq) &&
+	    write(q->call_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("queue %u: signalling the call fd: %s", q->index,
+			 strerror(errno));
+}
+
+static size_t iov_total(const struct iovec *iov, int n)
+{
+	size_t t = 0;
+
+	for (int i = 0; i < n; i++)
+		t += iov[i].iov_len;
+	return t;
+}
+
+/* Puts a used element and signals the guest; q->mu held. */
+static void vu_push_locked(struct vu_queue *q, uint16_t head, long n,
+			   size_t cap)
+{
+	if (n < 0 || (size_t)n > cap) {
+		log_err("queue %u: server returned %ld for a %zu byte reply buffer",
+			q->index, n, cap);
+		n = n < 0 ? 0 : (long)cap;
+	}
+	vq_push(&q->vq, head, (uint32_t)n);
+	vu_signal(q);
+}
+
+/* fs_complete_fn: a deferred request is answered (any thread). */
+static void vu_complete(void *token, long len)
+{
+	struct vu_pending *p = token, **pp;
+	struct vu_queue *q = p->q;
+
+	pthread_mutex_lock(&q->mu);
+	vu_push_locked(q, p->head, len, p->cap);
+	p->done = true;
+	if (p->linked) {
+		for (pp = &q->pending; *pp; pp = &(*pp)->next) {
+			if (*pp == p) {
+				*pp = p->next;
+				break;
+			}
+		}
+		free(p);
+	}
+	/* else the worker has not seen FS_REPLY_DEFERRED yet: it reuses p */
+	pthread_mutex_unlock(&q->mu);
+}
+
+/*
+ * The ring or guest memory is going away: have the server answer every
+ * deferred request of q (-EINTR) now.  The worker must be stopped.
+ */
+static void vu_queue_cancel(struct vu_queue *q)
+{
+	struct vu_pending *p;
+
+	for (;;) {
+		pthread_mutex_lock(&q->mu);
+		p = q->pending;
+		pthread_mutex_unlock(&q->mu);
+		if (!p)
+			return;
+		if (fs_server_cancel(q->dev->srv, p))
+			continue;	/* vu_complete() unlinked it */
+		/* not deferred any more, so its completion has returned */
+		pthread_mutex_lock(&q->mu);
+		if (q->pending == p) {
+			log_err("queue %u: deferred request %u lost", q->index,
+				p->head);
+			q->pending = p->next;
+			free(p);
+		}
+		pthread_mutex_unlock(&q->mu);
+	}
+}
+
+static void vu_cancel_all(struct vu_dev *dev)
+{
+	for (unsigned int i = 0; i < dev->nqueues; i++)
+		vu_queue_cancel(&dev->queues[i]);
+}
+
+static bool vu_stopping(struct vu_queue *q)
+{
+	return __atomic_load_n(&q->stop, __ATOMIC_ACQUIRE);
+}
+
+/* Returns false when the worker must end (stop or exit request). */
+static bool vu_process(struct vu_queue *q)
+{
+	struct vq_elem *e = q->elem;
+	struct vu_pending *p;
+	uint64_t one = 1;
+	size_t cap;
+
+	while (!vu_stopping(q)) {
+		bool more;
+		long n;
+		int r;
+
+		/* vq state (broken, indices) is shared with vu_complete() */
+		pthread_mutex_lock(&q->mu);
+		r = vq_pop(&q->vq, e);
+		more = r == VQ_POP_EMPTY && vq_prepare_wait(&q->vq);
+		pthread_mutex_unlock(&q->mu);
+		switch (r) {
+		case VQ_POP_EMPTY:
+			if (!more)
+				return true;
+			continue;
+		case VQ_POP_BROKEN:
+			if (!q->broken_logged)
+				log_err("queue %u: guest broke the ring; ignoring it until reset",
+					q->index);
+			q->broken_logged = true;
+			return true;
+		case VQ_POP_BAD_CHAIN:
+			pthread_mutex_lock(&q->mu);
+			vq_push(&q->vq, e->head, 0);
+			vu_signal(q);
+			pthread_mutex_unlock(&q->mu);
+			continue;
+		}
+		if (!q->spare) {
+			q->spare = calloc(1, sizeof(*q->spare));
+			if (!q->spare)
+				log_warn("queue %u: out of memory: no deferred replies",
+					 q->index);
+		}
+		cap = iov_total(e->iov + e->nrd, e->nwr);
+		p = q->spare;
+		if (p) {
+			p->q = q;
+			p->head = e->head;
+			p->cap = cap > UINT32_MAX ? UINT32_MAX : (uint32_t)cap;
+			p->done = false;
+			p->linked = false;
+		}
+		n = fs_server_handle_async(q->dev->srv, e->iov, e->nrd,
+					   e->iov + e->nrd, e->nwr, p);
+		if (n == FS_REPLY_DEFERRED) {
+			pthread_mutex_lock(&q->mu);
+			if (!p->done) {
+				p->linked = true;
+				p->next = q->pending;
+				q->pending = p;
+				q->spare = NULL;
+			}
+			pthread_mutex_unlock(&q->mu);
+		} else if (n != FS_REPLY_DROP) {
+			pthread_mutex_lock(&q->mu);
+			vu_push_locked(q, e->head, n, cap);
+			pthread_mutex_unlock(&q->mu);
+		}
+		if (fs_server_should_exit(q->dev->srv)) {
+			log_info("server asked to exit");
+			if (write(q->dev->exit_efd, &one, sizeof(one)) < 0)
+				log_err("exit eventfd: %s", strerror(errno));
+			return false;
+		}
+	}
+	return false;
+}
+
+static void *vu_worker(void *arg)
+{
+	struct vu_queue *q = arg;
+	struct pollfd pfd[2] = {
+		{ .fd = q->kick_fd, .events = POLLIN },
+		{ .fd = q->stop_efd, .events = POLLIN },
+	};
+	uint64_t v;
+
+	/* buffers may have been posted before the kick fd was handed over */
+	if (!vu_process(q))
+		return NULL;
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("queue %u: poll: %s", q->index, strerror(errno));
+			return NULL;
+		}
+		if (pfd[1].revents || vu_stopping(q))
+			return NULL;
+		if (pfd[0].revents & POLLNVAL) {
+			log_err("queue %u: kick fd invalid", q->index);
+			return NULL;
+		}
+		if (pfd[0].revents & POLLIN) {
+			if (read(q->kick_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+				log_warn("queue %u: reading kick: %s", q->index,
+					 strerror(errno));
+		}
+		if (!vu_process(q))
+			return NULL;
+	}
+}
+
+static void vu_queue_stop(struct vu_queue *q)
+{
+	uint64_t v = 1;
+
+	if (!q->running)
+		return;
+	__atomic_store_n(&q->stop, true, __ATOMIC_RELEASE);
+	if (write(q->stop_efd, &v, sizeof(v)) < 0)
+		log_err("queue %u: stop eventfd: %s", q->index, strerror(errno));
+	pthread_join(q->thread, NULL);
+	if (read(q->stop_efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_err("queue %u: stop eventfd: %s", q->index, strerror(errno));
+	__atomic_store_n(&q->stop, false, __ATOMIC_RELEASE);
+	q->running = false;
+	log_debug("queue %u stopped at avail %u used %u", q->index,
+		  q->vq.last_avail_idx, q->vq.used_idx);
+}
+
+static void vu_stop_all(struct vu_dev *dev)
+{
+	for (unsigned int i = 0; i < dev->nqueues; i++)
+		vu_queue_stop(&dev->queues[i]);
+}
+
+/* Start the worker if the queue is fully set up.  -1: bad ring addresses. */
+static int vu_queue_update(struct vu_queue *q)
+{
+	struct vu_dev *dev = q->dev;
+	void *desc, *avail, *used;
+	int err;
+
+	if (q->running || !q->started || !q->enabled || !q->addr_set ||
+	    !q->num || q->kick_fd < 0 || !dev->mem.nregions)
+		return 0;
+	desc = vq_uva_to_va(&dev->mem, q->desc_uaddr, vq_desc_bytes(q->num));
+	avail = vq_uva_to_va(&dev->mem, q->avail_uaddr, vq_avail_bytes(q->num));
+	used = vq_uva_to_va(&dev->mem, q->used_uaddr, vq_used_bytes(q->num));
+	pthread_mutex_lock(&q->mu);
+	err = vq_attach(&q->vq, &dev->mem, q->num, desc, avail, used);
+	if (!err)
+		q->vq.event_idx = dev->features & BIT(VIRTIO_F_RING_EVENT_IDX);
+	pthread_mutex_unlock(&q->mu);
+	if (err < 0) {
+		log_err("queue %u: rings (size %u) not in guest memory or misaligned",
+			q->index, q->num);
+		return -1;
+	}
+	q->broken_logged = false;
+	if (!q->elem) {
+		q->elem = malloc(sizeof(*q->elem));
+		if (!q->elem) {
+			log_err("queue %u: out of memory", q->index);
+			return -1;
+		}
+	}
+	err = pthread_create(&q->thread, NULL, vu_worker, q);
+	if (err) {
+		log_err("queue %u: pthread_create: %s", q->index, strerror(err));
+		return -1;
+	}
+	q->running = true;
+	log_debug("queue %u started: size %u avail %u used %u%s", q->index,
+		  q->num, q->vq.last_avail_idx, q->vq.used_idx,
+		  q->vq.event_idx ? " event_idx" : "");
+	return 0;
+}
+
+static int vu_update_all(struct vu_dev *dev)
+{
+	for (unsigned int i = 0; i < dev->nqueues; i++)
+		if (vu_queue_update(&dev->queues[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* Back to the state of a freshly created queue (workers already stopped). */
+static void vu_queue_reset(struct vu_queue *q)
+{
+	close_fd(&q->kick_fd);
+	close_fd(&q->call_fd);
+	close_fd(&q->err_fd);
+	memset(&q->vq, 0, sizeof(q->vq));
+	q->num = 0;
+	q->addr_set = false;
+	q->started = false;
+	q->enabled = false;
+}
+
+static void vu_reset_queues(struct vu_dev *dev)
+{
+	vu_stop_all(dev);
+	vu_cancel_all(dev);
+	for (unsigned int i = 0; i < dev->nqueues; i++)
+		vu_queue_reset(&dev->queues[i]);
+}
+
+/* ---- messages ---- */
+
+static void vu_close_msg_fds(struct vu_msg *m)
+{
+	for (int i = 0; i < m->nfds; i++)
+		close_fd(&m->fds[i]);
+	m->nfds = 0;
+}
+
+/* Reads exactly len bytes; 0 ok, 1 EOF before any byte, -1 error. */
+static int read_full(int fd, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = read(fd, (char *)buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_err("vhost-user socket read: %s", strerror(errno));
+			return -1;
+		}
+		if (n == 0) {
+			if (done)
+				log_err("vhost-user message truncated");
+			return done ? -1 : 1;
+		}
+		done += n;
+	}
+	return 0;
+}
+
+/* 0: message read; 1: orderly disconnect; -1: broken or malformed. */
+static int vu_recv(int fd, struct vu_msg *m)
+{
+	char cbuf[CMSG_SPACE(VU_MAX_FDS * sizeof(int))];
+	struct iovec iov = { .iov_base = m, .iov_len = VU_HDR_SIZE };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c;
+	ssize_t n;
+	int r;
+
+	m->nfds = 0;
+	do {
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		log_err("vhost-user socket: %s", strerror(errno));
+		return -1;
+	}
+	if (n == 0)
+		return 1;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		size_t k;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int f;
+
+			memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (m->nfds < VU_MAX_FDS)
+				m->fds[m->nfds++] = f;
+			else
+				close(f);
+		}
+	}
+	if (mh.msg_flags & MSG_CTRUNC) {
+		log_err("vhost-user message carried too many fds");
+		goto bad;
+	}
+	if (n < VU_HDR_SIZE) {
+		r = read_full(fd, (char *)m + n, VU_HDR_SIZE - n);
+		if (r)
+			goto bad;
+	}
+	if ((m->flags & VU_FLAG_VERSION_MASK) != VU_VERSION) {
+		log_err("vhost-user message %u: bad version flags 0x%x",
+			m->request, m->flags);
+		goto bad;
+	}
+	if (m->size > VU_MAX_PAYLOAD) {
+		log_err("vhost-user message %u: payload of %u bytes", m->request,
+			m->size);
+		goto bad;
+	}
+	if (m->size && read_full(fd, &m->p, m->size))
+		goto bad;
+	return 0;
+bad:
+	vu_close_msg_fds(m);
+	return -1;
+}
+
+static int vu_send_reply(struct vu_dev *dev, const struct vu_msg *req,
+			 const void *payload, uint32_t size)
+{
+	struct {
+		uint32_t request, flags, size;
+		uint8_t data[VU_MAX_PAYLOAD];
+	} __attribute__((packed)) r;
+	size_t len = VU_HDR_SIZE + size, done = 0;
+
+	r.request = req->request;
+	r.flags = VU_VERSION | VU_FLAG_REPLY;
+	r.size = size;
+	memcpy(r.data, payload, size);
+	while (done < len) {
+		ssize_t n = send(dev->conn_fd, (char *)&r + done, len - done,
+				 MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_err("vhost-user reply: %s", strerror(errno));
+			return -1;
+		}
+		done += n;
+	}
+	return 0;
+}
+
+static int vu_reply_u64(struct vu_dev *dev, const struct vu_msg *m, uint64_t v)
+{
+	return vu_send_reply(dev, m, &v, sizeof(v));
+}
+
+/* Checks size and fd count; logs and returns false on a mismatch. */
+static bool vu_expect(const struct vu_msg *m, const char *name,
+		      uint32_t size, int nfds)
+{
+	if (m->size != size || m->nfds != nfds) {
+		log_err("%s: malformed (size %u, %d fds; want %u, %d)", name,
+			m->size, m->nfds, size, nfds);
+		return false;
+	}
+	return true;
+}
+
+static struct vu_queue *vu_get_queue(struct vu_dev *dev, const char *name,
+				     uint32_t index)
+{
+	if (index >= dev->nqueues) {
+		log_err("%s: queue %u out of range (%u queues)", name, index,
+			dev->nqueues);
+		return NULL;
+	}
+	return &dev->queues[index];
+}
+
+static int vu_set_mem_table(struct vu_dev *dev, struct vu_msg *m)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct vq_mem mem = { 0 };
+	uint32_t n = m->p.mem.nregions;
+
+	if (m->size < 8 || n > VQ_MAX_REGIONS ||
+	    !vu_expect(m, "SET_MEM_TABLE", 8 + 32 * n, (int)n))
+		return -1;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t gpa = m->p.mem.regions[i].gpa;
+		uint64_t size = m->p.mem.regions[i].size;
+		uint64_t uaddr = m->p.mem.regions[i].uaddr;
+		uint64_t off = m->p.mem.regions[i].mmap_offset;
+		uint64_t align = off & ~(uint64_t)(page - 1);
+		struct vq_region *r = &mem.regions[i];
+		void *p;
+
+		if (!size || gpa + size < gpa || uaddr + size < uaddr ||
+		    off + size < off || size + (off - align) > SIZE_MAX) {
+			log_err("SET_MEM_TABLE: region %u is invalid", i);
+			goto fail;
+		}
+		p = mmap(NULL, size + (off - align), PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_NORESERVE, m->fds[i], (off_t)align);
+		if (p == MAP_FAILED) {
+			log_err("SET_MEM_TABLE: mmap region %u (%llu bytes): %s",
+				i, (unsigned long long)size, strerror(errno));
+			goto fail;
+		}
+		r->gpa = gpa;
+		r->size = size;
+		r->uaddr = uaddr;
+		r->map_base = p;
+		r->map_len = size + (off - align);
+		r->host = (uint8_t *)p + (off - align);
+		mem.nregions = i + 1;
+		log_debug("region %u: gpa 0x%llx size 0x%llx uaddr 0x%llx", i,
+			  (unsigned long long)gpa, (unsigned long long)size,
+			  (unsigned long long)uaddr);
+	}
+	vu_close_msg_fds(m);
+	/* workers read the table without locks: swap it only while stopped */
+	vu_stop_all(dev);
+	vu_cancel_all(dev);
+	vu_unmap_mem(&dev->mem);
+	dev->mem = mem;
+	return vu_update_all(dev);
+fail:
+	vu_unmap_mem(&mem);
+	return -1;
+}
+
+static int vu_set_vring_fd(struct vu_dev *dev, struct vu_msg *m, const char *name)
+{
+	struct vu_queue *q;
+	bool nofd;
+	int fd, *slot;
+
+	if (m->size != 8) {
+		vu_expect(m, name, 8, 1);
+		return -1;
+	}
+	nofd = m->p.u64 & VU_VRING_NOFD;
+	if (!vu_expect(m, name, 8, nofd ? 0 : 1))
+		return -1;
+	if (m->p.u64 & ~(uint64_t)(VU_VRING_IDX_MASK | VU_VRING_NOFD)) {
+		log_err("%s: unknown bits in 0x%llx", name,
+			(unsigned long long)m->p.u64);
+		return -1;
+	}
+	q = vu_get_queue(dev, name, m->p.u64 & VU_VRING_IDX_MASK);
+	if (!q)
+		return -1;
+	fd = nofd ? -1 : m->fds[0];
+	m->nfds = 0;
+	vu_queue_stop(q);
+	switch (m->request) {
+	case VU_SET_VRING_KICK:
+		slot = &q->kick_fd;
+		if (nofd)
+			log_warn("queue %u: polling mode (no kick fd) is not supported",
+				 q->index);
+		q->started = true;
+		break;
+	case VU_SET_VRING_CALL:
+		slot = &q->call_fd;
+		break;
+	default:
+		slot = &q->err_fd;
+		break;
+	}
+	/* a deferred request may signal the call fd from another thread */
+	pthread_mutex_lock(&q->mu);
+	close_fd(slot);
+	*slot = fd;
+	pthread_mutex_unlock(&q->mu);
+	return vu_queue_update(q);
+}
+
+static void vu_config_bytes(struct vu_dev *dev, uint8_t *cfg, size_t len)
+{
+	uint32_t nreq = dev->nqueues - 1;
+
+	memset(cfg, 0, len);
+	memcpy(cfg, dev->tag, VU_TAG_MAX);
+	cfg[VU_TAG_MAX + 0] = nreq & 0xff;
+	cfg[VU_TAG_MAX + 1] = (nreq >> 8) & 0xff;
+	cfg[VU_TAG_MAX + 2] = (nreq >> 16) & 0xff;
+	cfg[VU_TAG_MAX + 3] = (nreq >> 24) & 0xff;
+}
+
+static int vu_get_config(struct vu_dev *dev, struct vu_msg *m)
+{
+	uint8_t cfg[VU_CONFIG_MAX];
+	uint32_t off = m->p.config.offset, size = m->p.config.size;
+
+	if (m->size < VU_CONFIG_HDR || size > VU_CONFIG_MAX ||
+	    !vu_expect(m, "GET_CONFIG", VU_CONFIG_HDR + size, 0))
+		return -1;
+	vu_config_bytes(dev, cfg, sizeof(cfg));
+	memset(m->p.config.data, 0, size);
+	if (off < sizeof(cfg))
+		memcpy(m->p.config.data, cfg + off,
+		       size < sizeof(cfg) - off ? size : sizeof(cfg) - off);
+	return vu_send_reply(dev, m, &m->p, m->size);
+}
+
+/* Forget the front end's state: workers, rings, memory, channels. */
+static void vu_disconnect(struct vu_dev *dev)
+{
+	vu_reset_queues(dev);
+	vu_unmap_mem(&dev->mem);
+	close_fd(&dev->backend_fd);
+	dev->features = 0;
+	dev->protocol_features = 0;
+}
+
+/*
+ * Handles one message.  Returns 0 (success), 1 (request refused; the
+ * connection stays), -1 (malformed: drop the connection).  *replied is
+ * set when the request has its own reply, so no REPLY_ACK is added.
+ */
+static int vu_dispatch(struct vu_dev *dev, struct vu_msg *m, bool *replied)
+{
+	struct vu_queue *q;
+
+	*replied = false;
+	switch (m->request) {
+	case VU_GET_FEATURES:
+		if (!vu_expect(m, "GET_FEATURES", 0, 0))
+			return -1;
+		*replied = true;
+		return vu_reply_u64(dev, m, vu_features);
+	case VU_SET_FEATURES:
+		if (!vu_expect(m, "SET_FEATURES", 8, 0))
+			return -1;
+		if (m->p.u64 & ~vu_features) {
+			log_err("SET_FEATURES: unsupported bits 0x%llx",
+				(unsigned long long)(m->p.u64 & ~vu_features));
+			return -1;
+		}
+		vu_stop_all(dev);
+		dev->features = m->p.u64;
+		/* without protocol features, rings are enabled as they start */
+		if (!(dev->features & BIT(VHOST_USER_F_PROTOCOL_FEATURES)))
+			for (unsigned int i = 0; i < dev->nqueues; i++)
+				dev->queues[i].enabled = true;
+		return vu_update_all(dev);
+	case VU_GET_PROTOCOL_FEATURES:
+		if (!vu_expect(m, "GET_PROTOCOL_FEATURES", 0, 0))
+			return -1;
+		*replied = true;
+		return vu_reply_u64(dev, m, vu_protocol_features);
+	case VU_SET_PROTOCOL_FEATURES:
+		if (!vu_expect(m, "SET_PROTOCOL_FEATURES", 8, 0))
+			return -1;
+		if (m->p.u64 & ~vu_protocol_features) {
+			log_err("SET_PROTOCOL_FEATURES: unsupported bits 0x%llx",
+				(unsigned long long)(m->p.u64 & ~vu_protocol_features));
+			return -1;
+		}
+		dev->protocol_features = m->p.u64;
+		return 0;
+	case VU_SET_OWNER:
+		return vu_expect(m, "SET_OWNER", 0, 0) ? 0 : -1;
+	case VU_RESET_OWNER:
+	case VU_RESET_DEVICE:
+		if (!vu_expect(m, "RESET_DEVICE", 0, 0))
+			return -1;
+		vu_reset_queues(dev);
+		dev->features = 0;
+		fs_server_reset(dev->srv);
+		return 0;
+	case VU_GET_QUEUE_NUM:
+		if (!vu_expect(m, "GET_QUEUE_NUM", 0, 0))
+			return -1;
+		*replied = true;
+		return vu_reply_u64(dev, m, dev->nqueues);
+	case VU_SET_MEM_TABLE:
+		return vu_set_mem_table(dev, m);
+	case VU_SET_VRING_NUM:
+		if (!vu_expect(m, "SET_VRING_NUM", 8, 0))
+			return -1;
+		q = vu_get_queue(dev, "SET_VRING_NUM", m->p.state.index);
+		if (!q)
+			return -1;
+		if (!m->p.state.num || m->p.state.num > VQ_MAX_SIZE ||
+		    (m->p.state.num & (m->p.state.num - 1))) {
+			log_err("SET_VRING_NUM: queue %u: size %u", q->index,
+				m->p.state.num);
+			return -1;
+		}
+		vu_queue_stop(q);
+		vu_queue_cancel(q);
+		q->num = m->p.state.num;
+		return vu_queue_update(q);
+	case VU_SET_VRING_ADDR:
+		if (!vu_expect(m, "SET_VRING_ADDR", 40, 0))
+			return -1;
+		q = vu_get_queue(dev, "SET_VRING_ADDR", m->p.addr.index);
+		if (!q)
+			return -1;
+		vu_queue_stop(q);
+		vu_queue_cancel(q);
+		q->desc_uaddr = m->p.addr.desc;
+		q->used_uaddr = m->p.addr.used;
+		q->avail_uaddr = m->p.addr.avail;
+		q->addr_set = true;
+		return vu_queue_update(q);
+	case VU_SET_VRING_BASE:
+		if (!vu_expect(m, "SET_VRING_BASE", 8, 0))
+			return -1;
+		q = vu_get_queue(dev, "SET_VRING_BASE", m->p.state.index);
+		if (!q)
+			return -1;
+		if (m->p.state.num > 0xffff) {
+			log_err("SET_VRING_BASE: queue %u: base %u", q->index,
+				m->p.state.num);
+			return -1;
+		}
+		vu_queue_stop(q);
+		vu_queue_cancel(q);
+		q->vq.last_avail_idx = m->p.state.num;
+		return vu_queue_update(q);
+	case VU_GET_VRING_BASE:
+		if (!vu_expect(m, "GET_VRING_BASE", 8, 0))
+			return -1;
+		q = vu_get_queue(dev, "GET_VRING_BASE", m->p.state.index);
+		if (!q)
+			return -1;
+		/*
+		 * the ring stops: the worker finishes its request first, and
+		 * deferred requests are answered (-EINTR) so none is in flight
+		 */
+		vu_queue_stop(q);
+		vu_queue_cancel(q);
+		q->started = false;
+		close_fd(&q->kick_fd);
+		m->p.state.num = q->vq.last_avail_idx;
+		*replied = true;
+		return vu_send_reply(dev, m, &m->p.state, sizeof(m->p.state));
+	case VU_SET_VRING_KICK:
+		return vu_set_vring_fd(dev, m, "SET_VRING_KICK");
+	case VU_SET_VRING_CALL:
+		return vu_set_vring_fd(dev, m, "SET_VRING_CALL");
+	case VU_SET_VRING_ERR:
+		return vu_set_vring_fd(dev, m, "SET_VRING_ERR");
+	case VU_SET_VRING_ENABLE:
+		if (!vu_expect(m, "SET_VRING_ENABLE", 8, 0))
+			return -1;
+		q = vu_get_queue(dev, "SET_VRING_ENABLE", m->p.state.index);
+		if (!q)
+			return -1;
+		if (m->p.state.num > 1) {
+			log_err("SET_VRING_ENABLE: queue %u: %u", q->index,
+				m->p.state.num);
+			return -1;
+		}
+		vu_queue_stop(q);
+		q->enabled = m->p.state.num;
+		return vu_queue_update(q);
+	case VU_SET_BACKEND_REQ_FD:
+		if (!vu_expect(m, "SET_BACKEND_REQ_FD", 0, 1))
+			return -1;
+		close_fd(&dev->backend_fd);
+		dev->backend_fd = m->fds[0];
+		m->nfds = 0;
+		return 0;
+	case VU_GET_CONFIG:
+		*replied = true;
+		return vu_get_config(dev, m);
+	case VU_SET_CONFIG:
+		/* virtio-fs config space is read-only for the driver */
+		log_debug("SET_CONFIG refused: config space is read-only");
+		return 1;
+	default:
+		log_warn("vhost-user request %u (size %u) not supported",
+			 m->request, m->size);
+		return 1;
+	}
+}
+
+enum vu_serve_result vu_serve(struct vu_dev *dev, int conn_fd, int stop_fd)
+{
+	static const struct timeval io_timeout = { .tv_sec = 5 };
+	struct vu_msg *m = malloc(sizeof(*m));
+	enum vu_serve_result res = VU_DISCONNECTED;
+	struct pollfd pfd[3] = {
+		{ .fd = conn_fd, .events = POLLIN },
+		{ .fd = stop_fd, .events = POLLIN },
+		{ .fd = dev->exit_efd, .events = POLLIN },
+	};
+
+	if (!m) {
+		log_err("out of memory");
+		return VU_DISCONNECTED;
+	}
+	dev->conn_fd = conn_fd;
+	/*
+	 * A message is read once poll() says it started arriving; a front end
+	 * that stalls inside one must not keep us (and SIGTERM) waiting forever.
+	 */
+	if (setsockopt(conn_fd, SOL_SOCKET, SO_RCVTIMEO, &io_timeout,
+		       sizeof(io_timeout)) < 0 ||
+	    setsockopt(conn_fd, SOL_SOCKET, SO_SNDTIMEO, &io_timeout,
+		       sizeof(io_timeout)) < 0)
+		log_warn("socket timeouts: %s", strerror(errno));
+	for (;;) {
+		bool replied, ack;
+		int r;
+
+		if (poll(pfd, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("poll: %s", strerror(errno));
+			break;
+		}
+		if (pfd[1].revents) {
+			res = VU_STOP;
+			break;
+		}
+		if (pfd[2].revents) {
+			res = VU_EXIT;
+			break;
+		}
+		if (!pfd[0].revents)
+			continue;
+		r = vu_recv(conn_fd, m);
+		if (r == 1) {
+			log_info("front end disconnected");
+			break;
+		}
+		if (r < 0) {
+			log_err("dropping the front end");
+			break;
+		}
+		log_debug("request %u size %u fds %d flags 0x%x", m->request,
+			  m->size, m->nfds, m->flags);
+		ack = (m->flags & VU_FLAG_NEED_REPLY) &&
+		      (dev->protocol_features & BIT(VU_PROTO_REPLY_ACK));
+		r = vu_dispatch(dev, m, &replied);
+		/* fds a handler did not take, or that came with a refused request */
+		vu_close_msg_fds(m);
+		if (r < 0) {
+			log_err("dropping the front end after request %u",
+				m->request);
+			break;
+		}
+		if (ack && !replied && vu_reply_u64(dev, m, r ? 1 : 0) < 0)
+			break;
+	}
+	vu_disconnect(dev);
+	dev->conn_fd = -1;
+	free(m);
+	return res;
+}
+
+struct vu_dev *vu_dev_new(struct fs_server *srv, const char *tag,
+			  unsigned int nreq)
+{
+	struct vu_dev *dev = calloc(1, sizeof(*dev));
+	size_t taglen = strlen(tag);
+
+	if (!dev || !taglen || taglen > VU_TAG_MAX || !nreq ||
+	    nreq > VU_MAX_REQUEST_QUEUES) {
+		free(dev);
+		errno = dev ? EINVAL : ENOMEM;
+		return NULL;
+	}
+	dev->srv = srv;
+	fs_server_set_complete(srv, vu_complete);
+	memcpy(dev->tag, tag, taglen);
+	dev->nqueues = nreq + 1;
+	dev->conn_fd = -1;
+	dev->backend_fd = -1;
+	dev->exit_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	dev->queues = calloc(dev->nqueues, sizeof(*dev->queues));
+	if (dev->exit_efd < 0 || !dev->queues)
+		goto fail;
+	for (unsigned int i = 0; i < dev->nqueues; i++) {
+		struct vu_queue *q = &dev->queues[i];
+
+		q->dev = dev;
+		q->index = i;
+		q->kick_fd = q->call_fd = q->err_fd = -1;
+		pthread_mutex_init(&q->mu, NULL);
+		q->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (q->stop_efd < 0) {
+			while (i--)
+				close(dev->queues[i].stop_efd);
+			goto fail;
+		}
+	}
+	return dev;
+fail:
+	if (dev->exit_efd >= 0)
+		close(dev->exit_efd);
+	free(dev->queues);
+	free(dev);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void vu_dev_free(struct vu_dev *dev)
+{
+	if (!dev)
+		return;
+	vu_disconnect(dev);
+	for (unsigned int i = 0; i < dev->nqueues; i++) {
+		close(dev->queues[i].stop_efd);
+		free(dev->queues[i].elem);
+		free(dev->queues[i].spare);
+		pthread_mutex_destroy(&dev->queues[i].mu);
+	}
+	close(dev->exit_efd);
+	free(dev->queues);
+	free(dev);
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The vhost-user back end of a virtio-fs device: the control channel (one
+ * connected front end at a time), guest memory, and one worker thread per
+ * virtqueue that feeds fs_server_handle().
+ */
+#ifndef BACKEND_VHOST_USER_H
+#define BACKEND_VHOST_USER_H
+
+#include <stdint.h>
+
+#include "fs_server.h"
+
+#define VU_TAG_MAX	36	/* virtio-fs config space: tag[36] */
+#define VU_MAX_REQUEST_QUEUES	64
+
+struct vu_dev;
+
+/* tag: 1..36 bytes; nreq: request queues (1..VU_MAX_REQUEST_QUEUES). */
+struct vu_dev *vu_dev_new(struct fs_server *srv, const char *tag,
+			  unsigned int nreq);
+void vu_dev_free(struct vu_dev *dev);
+
+enum vu_serve_result {
+	VU_DISCONNECTED,	/* front end went away (or sent garbage) */
+	VU_STOP,		/* stop_fd became readable (a signal) */
+	VU_EXIT,		/* fs_server_should_exit() turned true */
+};
+
+/*
+ * Serve the front end on conn_fd until it disconnects or must be dropped,
+ * or until stop_fd (a signalfd) is readable, or the server asks to exit.
+ * On return every worker is stopped and guest memory is unmapped; conn_fd
+ * is left for the caller to close.
+ */
+enum vu_serve_result vu_serve(struct vu_dev *dev, int conn_fd, int stop_fd);
+
+#endif

@@ -1,0 +1,401 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Guest half of tests/driver/robust (busybox sh, run by tests/vm/run-vm).
+# stdout carries only "PASS|FAIL|SKIP name[: why]" lines; chatter goes to
+# stderr (the console).  The host script attached one virtio-fs device per
+# fault class; their tags and what each one does are in the host script.
+#
+# Every operation on a faulty mount runs in the background under a watchdog
+# (bgrun), so a request that never completes costs a FAIL line, not the
+# rest of the run.
+
+H=/bin/robust-helper
+. /vtest/config
+FSTYPE=${VTEST_FSTYPE:-virtiofs}
+M=/m
+KINDS="len short unique error"
+fails=0
+
+res() {	# res PASS|FAIL|SKIP name [why]
+	[ "$1" = FAIL ] && fails=$((fails + 1))
+	if [ -n "$3" ]; then
+		echo "$1 $2: $3"
+	else
+		echo "$1 $2"
+	fi
+}
+log() { echo "robust: $*" >&2; }
+
+# bgrun SECS CMD...: runs CMD, SIGKILLs it after SECS.  Sets RUN_ST to
+# done, killed (died within 5 s of SIGKILL) or hang (still there), and
+# RUN_OUT to its first stdout line (RUN_ERR: its stderr).
+pstate() { sed 's/^[0-9]* ([^)]*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null; }
+bgrun() {
+	local t=$1 p i st
+	shift
+	"$@" >/tmp/bg.out 2>/tmp/bg.err &
+	p=$!
+	i=0
+	RUN_ST=hang
+	while [ $i -lt $((t * 10)) ]; do
+		st=$(pstate $p)
+		if [ -z "$st" ] || [ "$st" = Z ]; then
+			RUN_ST=done
+			break
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ $RUN_ST = hang ]; then
+		kill -9 $p 2>/dev/null
+		i=0
+		while [ $i -lt 50 ]; do
+			st=$(pstate $p)
+			if [ -z "$st" ] || [ "$st" = Z ]; then
+				RUN_ST=killed
+				break
+			fi
+			sleep 0.1
+			i=$((i + 1))
+		done
+	fi
+	[ $RUN_ST != hang ] && wait $p 2>/dev/null
+	RUN_OUT=$(head -n 1 /tmp/bg.out)
+	RUN_ERR=$(head -n 1 /tmp/bg.err)
+	return 0
+}
+
+# op SECS OP PATH: prints the errno name, TIMEOUT(killable) or HANG.
+op() {
+	bgrun "$1" $H op "$2" "$3"
+	case $RUN_ST in
+	done) echo "${RUN_OUT:-NOOUTPUT}" ;;
+	killed) echo "TIMEOUT" ;;
+	*) echo "HANG" ;;
+	esac
+}
+
+# expect NAME WANT GOT...: PASS when GOT is one of the words in WANT.
+expect() {
+	local name=$1 want=$2 got=$3 w
+	for w in $want; do
+		if [ "$got" = "$w" ]; then
+			res PASS "$name" "$got"
+			return 0
+		fi
+	done
+	res FAIL "$name" "got $got, want $want"
+	return 1
+}
+
+mnt() {	# mnt TAG [OPTS]: mounts TAG at $M/TAG; 0 on success
+	mkdir -p "$M/$1"
+	bgrun 30 mount -t "$FSTYPE" ${2:+-o "$2"} "$1" "$M/$1"
+	[ $RUN_ST = done ] && grep -q " $M/$1 " /proc/mounts && return 0
+	MNT_WHY="$RUN_ST: $RUN_ERR"
+	return 1
+}
+
+umnt() {	# umnt TAG: unmounts it, one result line
+	grep -q " $M/$1 " /proc/mounts || return 0
+	bgrun 30 umount "$M/$1"
+	if [ $RUN_ST = done ] && ! grep -q " $M/$1 " /proc/mounts; then
+		res PASS "umount.$1"
+	else
+		res FAIL "umount.$1" "$RUN_ST: $RUN_ERR"
+	fi
+}
+
+cached_kb() { awk '/^Cached:/ { print $2 }' /proc/meminfo; }
+t_start=$(awk '{ print int($1) }' /proc/uptime)
+uptime_s() { awk '{ print int($1) }' /proc/uptime; }
+
+# uevents: a helper that logs every event of ours (needs UEVENT_HELPER)
+if [ -w /proc/sys/kernel/hotplug ]; then
+	cat >/tmp/hot.sh <<'EOF'
+#!/bin/sh
+case "$DEVPATH" in
+*virtiofs_ng*) echo "$ACTION $DEVPATH TAG=$TAG" >>/tmp/uev.log ;;
+esac
+EOF
+	chmod +x /tmp/hot.sh
+	echo /tmp/hot.sh >/proc/sys/kernel/hotplug
+fi
+: >/tmp/uev.log
+
+# --- 3 (first, so its 60 s delayed reply arrives while the rest runs) -----
+# delay: read:delay:60000 -- a process blocked in a read dies on SIGKILL.
+if mnt delay; then
+	bgrun 40 $H killread $M/delay/file 3000
+	case "$RUN_OUT" in
+	blocked\ dead_ms=*)
+		ms=${RUN_OUT#blocked dead_ms=}
+		if [ "$ms" -le 3000 ]; then
+			res PASS killread.delay "died ${ms} ms after SIGKILL"
+		else
+			res FAIL killread.delay "died only ${ms} ms after SIGKILL"
+		fi ;;
+	*) res FAIL killread.delay "${RUN_OUT:-$RUN_ST}" ;;
+	esac
+	t_delay=$(uptime_s)
+else
+	res FAIL mount.delay "$MNT_WHY"
+fi
+
+# --- 4: two devices with different tags (run-vm mounted /mnt and /mnt2) ---
+if grep -q '^myfs /mnt ' /proc/mounts && grep -q '^myfs2 /mnt2 ' /proc/mounts; then
+	res PASS twodev.proc-mounts
+	echo one >/mnt/a && echo two >/mnt2/a && echo only1 >/mnt/b
+	a1=$(cat /mnt/a) a2=$(cat /mnt2/a)
+	if [ "$a1" = one ] && [ "$a2" = two ] && [ ! -e /mnt2/b ] &&
+	   [ "$(cat /mnt2/host2)" = host-two ] && [ ! -e /mnt/host2 ]; then
+		res PASS twodev.data
+	else
+		res FAIL twodev.data "mnt/a='$a1' mnt2/a='$a2' mnt2/b exists=$([ -e /mnt2/b ] && echo y)"
+	fi
+else
+	res FAIL twodev.proc-mounts "$(grep -E ' /mnt2? ' /proc/mounts | tr '\n' '|')"
+fi
+tags=$(cat /sys/fs/virtiofs_ng/*/tag 2>/dev/null | sort | tr '\n' ' ')
+case " $tags " in
+*" myfs "*" myfs2 "*) res PASS twodev.sysfs-tags ;;
+*) res FAIL twodev.sysfs-tags "tags: $tags" ;;
+esac
+
+# --- 5: cache policies ----------------------------------------------------
+cache_growth() {	# cache_growth TAG: page-cache growth in MiB for one read
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	local a b
+	a=$(cached_kb)
+	bgrun 120 dd if=$M/$1/big of=/dev/null bs=1M
+	b=$(cached_kb)
+	[ $RUN_ST = done ] || { echo "read-$RUN_ST"; return; }
+	echo $(((b - a) / 1024))
+}
+if mnt cnone cache=none && mnt calways cache=always; then
+	grep -q " $M/cnone .*cache=none" /proc/mounts &&
+		res PASS cache.show-none || res FAIL cache.show-none "$(grep " $M/cnone " /proc/mounts)"
+	grep -q " $M/calways .*cache=always" /proc/mounts &&
+		res PASS cache.show-always || res FAIL cache.show-always "$(grep " $M/calways " /proc/mounts)"
+	gn=$(cache_growth cnone)
+	ga=$(cache_growth calways)
+	case "$gn" in
+	*[!0-9-]*) res FAIL cache.none "read of 128 MiB: $gn" ;;
+	*) [ "$gn" -lt 16 ] && res PASS cache.none "Cached grew ${gn} MiB (always: ${ga} MiB)" ||
+		res FAIL cache.none "Cached grew ${gn} MiB, want < 16" ;;
+	esac
+	case "$ga" in
+	*[!0-9-]*) res FAIL cache.always "read of 128 MiB: $ga" ;;
+	*) [ "$ga" -ge 100 ] && res PASS cache.always "Cached grew ${ga} MiB (none: ${gn} MiB)" ||
+		res FAIL cache.always "Cached grew ${ga} MiB, want >= 100" ;;
+	esac
+	# always keeps the cache across opens: a second read adds nothing
+	a=$(cached_kb)
+	bgrun 120 dd if=$M/calways/big of=/dev/null bs=1M
+	b=$(cached_kb)
+	log "cache.always second read: Cached ${a} -> ${b} kB"
+	umnt cnone
+	umnt calways
+else
+	res FAIL cache.mount "$MNT_WHY"
+fi
+
+# --- 1: malformed replies -------------------------------------------------
+# lg_KIND: lookup and getattr replies corrupted with KIND
+for k in $KINDS; do
+	t=lg_$k
+	if ! mnt $t; then
+		case "$MNT_WHY" in
+		done:*)	# a mount that asks for the root's attributes fails
+			res PASS fault.getattr.$k "mount refused: $MNT_WHY" ;;
+		*) res FAIL fault.getattr.$k "mount: $MNT_WHY" ;;
+		esac
+		continue
+	fi
+	expect fault.getattr.$k EIO "$(op 20 stat $M/$t)"
+	expect fault.lookup.$k EIO "$(op 20 stat $M/$t/file)"
+	expect fault.lookup-open.$k EIO "$(op 20 read $M/$t/file)"
+	expect fault.lookup.$k.usable-statfs OK "$(op 20 statfs $M/$t)"
+	expect fault.lookup.$k.usable-readdir OK "$(op 20 readdir $M/$t/dir)"
+done
+
+# rw_KIND: read, write, readdirplus and create replies corrupted with KIND
+for k in $KINDS; do
+	t=rw_$k
+	if ! mnt $t; then
+		res FAIL fault.rw.$k.mount "$MNT_WHY"
+		continue
+	fi
+	expect fault.read.$k EIO "$(op 20 read $M/$t/file)"
+	expect fault.write.$k EIO "$(op 20 write $M/$t/wfile)"
+	expect fault.readdirplus.$k EIO "$(op 20 readdir $M/$t/dir)"
+	expect fault.create.$k EIO "$(op 20 create $M/$t/new)"
+	expect fault.rw.$k.usable-stat OK "$(op 20 stat $M/$t/file)"
+	expect fault.rw.$k.usable-mkdir OK "$(op 20 mkdir $M/$t/newdir)"
+	expect fault.rw.$k.usable-rmdir OK "$(op 20 rmdir $M/$t/newdir)"
+done
+
+# nodeid: LOOKUP and CREATE replies carry nodeid 0xdeadbeefcafe0000 for
+# every entry.  The client cannot know the number is a lie; it must not
+# crash or confuse two inodes: whatever it does, no op hangs and a file
+# read through the bogus nodeid never succeeds (the host does not know it).
+if mnt nodeid; then
+	s1=$(op 20 stat $M/nodeid/file)
+	s2=$(op 20 stat $M/nodeid/dir)
+	r1=$(op 20 read $M/nodeid/file)
+	c1=$(op 20 create $M/nodeid/new)
+	expect fault.nodeid.lookup "OK EIO ESTALE" "$s1"
+	expect fault.nodeid.lookup-second-type "EIO ESTALE" "$s2" ||
+		log "nodeid: second inode with the same nodeid and another type: $s2"
+	expect fault.nodeid.read "EIO ESTALE" "$r1"
+	expect fault.nodeid.create "OK EIO ESTALE" "$c1"
+	expect fault.nodeid.usable-statfs OK "$(op 20 statfs $M/nodeid)"
+else
+	res FAIL fault.nodeid.mount "$MNT_WHY"
+fi
+
+# out-of-range negative errors (< -4095) cannot be produced: the fault
+# grammar takes ERRNO 1..4095 and corrupt:error writes +5.
+res SKIP fault.error-below-4095 "backend --fault cannot produce errors < -4095"
+
+# drop: read and write never answered; the waiting process is killable
+if mnt drop; then
+	for w in read write; do
+		f=file
+		[ $w = write ] && f=wfile
+		bgrun 40 $H kill$w $M/drop/$f 2000
+		case "$RUN_OUT" in
+		blocked\ dead_ms=*)
+			ms=${RUN_OUT#blocked dead_ms=}
+			if [ "$ms" -le 3000 ]; then
+				res PASS fault.drop.$w-killed "died ${ms} ms after SIGKILL"
+			else
+				res FAIL fault.drop.$w-killed "died only ${ms} ms after SIGKILL"
+			fi ;;
+		*) res FAIL fault.drop.$w-killed "${RUN_OUT:-$RUN_ST}" ;;
+		esac
+	done
+	expect fault.drop.usable-stat OK "$(op 20 stat $M/drop/file)"
+	expect fault.drop.usable-readdir OK "$(op 20 readdir $M/drop/dir)"
+	expect fault.drop.usable-mkdir OK "$(op 20 mkdir $M/drop/newdir)"
+else
+	res FAIL fault.drop.mount "$MNT_WHY"
+fi
+
+# --- 3 (continued): the late reply to the killed read is harmless --------
+if [ -n "$t_delay" ]; then
+	left=$((t_delay + 65 - $(uptime_s)))
+	[ $left -gt 0 ] && { log "waiting ${left}s for the delayed reply"; sleep $left; }
+	expect killread.delay.usable-stat OK "$(op 30 stat $M/delay/dir)"
+	expect killread.delay.usable-readdir OK "$(op 30 readdir $M/delay/dir)"
+fi
+
+# every faulty mount unmounts
+for t in delay nodeid drop; do umnt $t; done
+for k in $KINDS; do umnt lg_$k; umnt rw_$k; done
+
+# --- 6: module lifecycle ----------------------------------------------------
+modpath=
+for m in $VTEST_MODULES; do
+	case "$m" in *virtiofs_ng*) modpath=/modules/$m ;; esac
+done
+loaded() { grep -q '^virtiofs_ng ' /proc/modules; }
+bgrun 20 rmmod virtiofs_ng
+if [ $RUN_ST = done ] && loaded; then
+	res PASS module.rmmod-busy "refused while mounted: $RUN_ERR"
+else
+	res FAIL module.rmmod-busy "rmmod while /mnt mounted: $RUN_ST, loaded=$(loaded && echo y || echo n)"
+fi
+bgrun 30 umount /mnt
+bgrun 30 umount /mnt2
+if grep -q " $FSTYPE " /proc/mounts; then
+	res FAIL module.umount-all "$(grep " $FSTYPE " /proc/mounts | tr '\n' '|')"
+fi
+all_tags="myfs myfs2 delay cnone calways nodeid drop exit"
+for k in $KINDS; do all_tags="$all_tags lg_$k rw_$k"; done
+sysfs_tags() { cat /sys/fs/virtiofs_ng/*/tag 2>/dev/null | sort | tr '\n' ' '; }
+uevent_tags() {
+	local f
+	for f in /sys/fs/virtiofs_ng/*/uevent; do
+		[ -r "$f" ] && sed -n 's/^TAG=//p' "$f"
+	done | sort | tr '\n' ' '
+}
+cycle=0
+ok=1
+while [ $cycle -lt 2 ] && [ $ok = 1 ]; do
+	cycle=$((cycle + 1))
+	: >/tmp/uev.log
+	bgrun 30 rmmod virtiofs_ng
+	if [ $RUN_ST = done ] && ! loaded; then
+		res PASS module.rmmod.$cycle
+	else
+		res FAIL module.rmmod.$cycle "$RUN_ST: $RUN_ERR"
+		ok=0
+		break
+	fi
+	[ -e /sys/fs/virtiofs_ng ] && [ -n "$(ls /sys/fs/virtiofs_ng 2>/dev/null)" ] &&
+		res FAIL module.sysfs-gone.$cycle "$(ls /sys/fs/virtiofs_ng | tr '\n' ' ')" ||
+		res PASS module.sysfs-gone.$cycle
+	bgrun 60 insmod "$modpath"
+	if [ $RUN_ST = done ] && loaded; then
+		res PASS module.insmod.$cycle
+	else
+		res FAIL module.insmod.$cycle "$RUN_ST: $RUN_ERR"
+		ok=0
+		break
+	fi
+	sleep 2
+	got=$(sysfs_tags)
+	miss=
+	for t in $all_tags; do
+		case " $got " in *" $t "*) ;; *) miss="$miss $t" ;; esac
+	done
+	[ -z "$miss" ] && res PASS module.sysfs-tags.$cycle ||
+		res FAIL module.sysfs-tags.$cycle "missing:$miss (have: $got)"
+	[ "$(uevent_tags)" = "$got" ] && res PASS module.uevent-file.$cycle ||
+		res FAIL module.uevent-file.$cycle "uevent TAGs '$(uevent_tags)' vs tags '$got'"
+	if [ -x /tmp/hot.sh ]; then
+		grep -q "^remove .* TAG=myfs2$" /tmp/uev.log && grep -q "^add .* TAG=myfs2$" /tmp/uev.log &&
+			res PASS module.uevent-add-remove.$cycle ||
+			res FAIL module.uevent-add-remove.$cycle "$(tr '\n' '|' </tmp/uev.log | cut -c1-200)"
+	fi
+done
+[ -x /tmp/hot.sh ] || res SKIP module.uevent-add-remove "no /proc/sys/kernel/hotplug"
+loaded || insmod "$modpath"
+# put the run-vm mounts back for its own umount/rmmod checks
+mount -t "$FSTYPE" myfs /mnt 2>/dev/null
+mount -t "$FSTYPE" myfs2 /mnt2 2>/dev/null
+
+# --- 2: backend exits while mounted (last: it may leave requests behind) --
+if mnt exit; then
+	first=
+	i=0
+	while [ $i -lt 20 ]; do
+		i=$((i + 1))
+		r=$(op 15 stat $M/exit/f$i)
+		[ "$r" = ENOENT ] && continue
+		[ "$r" = OK ] && continue
+		first=$r
+		break
+	done
+	expect backend-exit.op-error "ENOTCONN EIO" "${first:-nothing-failed}"
+	if [ -n "$first" ]; then
+		expect backend-exit.second-op "ENOTCONN EIO" "$(op 15 readdir $M/exit)"
+	fi
+	bgrun 30 umount $M/exit
+	if [ $RUN_ST = done ] && ! grep -q " $M/exit " /proc/mounts; then
+		res PASS backend-exit.umount
+	else
+		log "plain umount: $RUN_ST $RUN_ERR; trying umount -l"
+		bgrun 30 umount -l $M/exit
+		[ $RUN_ST = done ] && ! grep -q " $M/exit " /proc/mounts &&
+			res PASS backend-exit.umount "needed umount -l" ||
+			res FAIL backend-exit.umount "$RUN_ST: $RUN_ERR"
+	fi
+	# run-vm's own vm.rmmod line then shows whether the module unloads
+else
+	res FAIL backend-exit.mount "$MNT_WHY"
+fi
+log "done after $(($(uptime_s) - t_start)) s, $fails failures"
+exit 0
