@@ -56,15 +56,16 @@ install: all
 	depmod -a $(KVER)
 	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
-# Installs the source under /usr/src and lets DKMS build it for every
-# installed kernel (and future ones).
+# Installs the source under /usr/src and lets DKMS build it for KVER (the
+# kernel to name in a chroot, where DKMS would otherwise pick the running
+# one); DKMS's autoinstall builds it for later kernels.
 dkms-install:
 	rm -rf $(DESTDIR)/usr/src/virtiofs-ng-$(VERSION)
 	mkdir -p $(DESTDIR)/usr/src/virtiofs-ng-$(VERSION)
 	cp -a Kbuild dkms.conf VERSION driver $(DESTDIR)/usr/src/virtiofs-ng-$(VERSION)/
 	dkms add -m virtiofs-ng -v $(VERSION) || true
-	dkms build -m virtiofs-ng -v $(VERSION)
-	dkms install -m virtiofs-ng -v $(VERSION)
+	dkms build -m virtiofs-ng -v $(VERSION) -k $(KVER)
+	dkms install -m virtiofs-ng -v $(VERSION) -k $(KVER)
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

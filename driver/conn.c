@@ -30,12 +30,17 @@
 /* Descriptors a READ/WRITE needs besides its pages. */
 #define VNG_CHAIN_OVERHEAD	2
 
-/* What we ask for in FUSE_INIT (flags2 bits shifted left by 32). */
+/*
+ * What we ask for in FUSE_INIT (flags2 bits shifted left by 32).  Not
+ * FUSE_WRITEBACK_CACHE: buffered writes are write-through (write.c), and a
+ * host that believed the guest caches dirty data would, for example,
+ * widen O_WRONLY opens and leave mtime to us.
+ */
 #define VNG_INIT_FLAGS							\
 	((u64)FUSE_ASYNC_READ | FUSE_POSIX_LOCKS | FUSE_FLOCK_LOCKS |	\
 	 FUSE_ATOMIC_O_TRUNC | FUSE_EXPORT_SUPPORT | FUSE_BIG_WRITES |	\
 	 FUSE_DONT_MASK | FUSE_AUTO_INVAL_DATA | FUSE_DO_READDIRPLUS |	\
-	 FUSE_READDIRPLUS_AUTO | FUSE_ASYNC_DIO | FUSE_WRITEBACK_CACHE |	\
+	 FUSE_READDIRPLUS_AUTO | FUSE_ASYNC_DIO |			\
 	 FUSE_NO_OPEN_SUPPORT | FUSE_PARALLEL_DIROPS |			\
 	 FUSE_HANDLE_KILLPRIV_V2 | FUSE_POSIX_ACL | FUSE_MAX_PAGES |	\
 	 FUSE_CACHE_SYMLINKS | FUSE_NO_OPENDIR_SUPPORT |		\

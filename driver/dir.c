@@ -602,7 +602,11 @@ static int vng_create_open(struct inode *dir, struct dentry *entry,
 	if (IS_ERR_OR_NULL(ff))
 		return ff ? PTR_ERR(ff) : -ENOMEM;
 
-	flags &= ~O_NOCTTY;
+	/*
+	 * Every WRITE carries its offset (file.c); a host fd opened O_APPEND
+	 * would append anyway, even after fcntl(F_SETFL) cleared the flag.
+	 */
+	flags &= ~(O_NOCTTY | O_APPEND);
 	mode = vng_mask_mode(conn, mode);
 	in.flags = flags;
 	in.mode = mode;

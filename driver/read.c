@@ -146,7 +146,7 @@ static void vng_readahead_end(struct vng_conn *conn, struct vng_args *args,
 			      int error)
 {
 	struct vng_io *io = container_of(args, struct vng_io, args);
-	ssize_t got = error ? error : args->out_size;
+	ssize_t got = error ? (ssize_t)error : (ssize_t)args->out_size;
 	unsigned int i;
 
 	got = vng_read_result(io, got);
