@@ -47,6 +47,11 @@ demo:
 bench: setup all e2e
 	tests/bench/run
 
+# A Debian 12 image with virtiofs-ng installed through DKMS, booted with
+# fstab and automount entries by tag (tests/distro/run; ~35 min uncached).
+distro: setup userspace backend
+	tests/distro/run
+
 # checkpatch --strict and sparse on the driver.
 lint:
 	tests/lint
@@ -73,5 +78,5 @@ clean:
 	$(MAKE) -C tests/backend clean
 	$(MAKE) -C tests/e2e clean
 
-.PHONY: all module userspace backend e2e setup check demo bench lint \
+.PHONY: all module userspace backend e2e setup check demo bench lint distro \
 	install dkms-install clean

@@ -38,14 +38,14 @@ static const char *vng_acl_name(int type)
 	return NULL;
 }
 
-struct posix_acl *vng_get_acl(struct inode *inode, int type, bool rcu)
+struct posix_acl *vng_get_acl(VNG_GET_ACL_ARGS(inode, type, rcu))
 {
 	const char *name = vng_acl_name(type);
 	struct posix_acl *acl;
 	ssize_t size;
 	void *value;
 
-	if (rcu)
+	if (VNG_GET_ACL_RCU(rcu))
 		return ERR_PTR(-ECHILD);
 	if (vng_is_bad(inode))
 		return ERR_PTR(-EIO);
@@ -71,8 +71,7 @@ struct posix_acl *vng_get_acl(struct inode *inode, int type, bool rcu)
 }
 
 /* SETATTR of the mode alone, for the access ACL's effect on it. */
-static int vng_acl_set_mode(struct user_namespace *mnt_userns,
-			    struct inode *inode, umode_t mode)
+static int vng_acl_set_mode(VNG_IDMAP_PARAM struct inode *inode, umode_t mode)
 {
 	struct dentry *dentry;
 	struct iattr ia = {};
@@ -84,14 +83,15 @@ static int vng_acl_set_mode(struct user_namespace *mnt_userns,
 	ia.ia_valid = ATTR_MODE | ATTR_CTIME | ATTR_FORCE;
 	ia.ia_mode = mode;
 	ia.ia_ctime = current_time(inode);
-	err = vng_setattr(mnt_userns, dentry, &ia);
+	err = vng_setattr(VNG_IDMAP_PASS dentry, &ia);
 	dput(dentry);
 	return err;
 }
 
-int vng_set_acl(struct user_namespace *mnt_userns, struct inode *inode,
+int vng_set_acl(VNG_IDMAP_PARAM VNG_SET_ACL_TARGET,
 		struct posix_acl *acl, int type)
 {
+	struct inode *inode = VNG_SET_ACL_INODE;
 	const char *name = vng_acl_name(type);
 	umode_t mode = inode->i_mode;
 	int err;
@@ -105,11 +105,11 @@ int vng_set_acl(struct user_namespace *mnt_userns, struct inode *inode,
 
 	if (type == ACL_TYPE_ACCESS && acl) {
 		/* may turn acl into NULL when the mode says it all */
-		err = posix_acl_update_mode(mnt_userns, inode, &mode, &acl);
+		err = vng_posix_acl_update_mode(VNG_IDMAP, inode, &mode, &acl);
 		if (err)
 			return err;
 		if (mode != inode->i_mode) {
-			err = vng_acl_set_mode(mnt_userns, inode, mode);
+			err = vng_acl_set_mode(VNG_IDMAP_PASS inode, mode);
 			if (err)
 				return err;
 		}
@@ -125,15 +125,14 @@ int vng_set_acl(struct user_namespace *mnt_userns, struct inode *inode,
 		value = kmalloc(size, GFP_KERNEL);
 		if (!value)
 			return -ENOMEM;
-		err = posix_acl_to_xattr(inode->i_sb->s_user_ns, acl, value,
-					 size);
+		err = vng_posix_acl_to_xattr(inode->i_sb->s_user_ns, acl,
+					     value, size);
 		if (err < 0) {
 			kfree(value);
 			return err;
 		}
 		/* the host clears sgid like a local filesystem would */
-		if (!in_group_p(i_gid_into_mnt(mnt_userns, inode)) &&
-		    !capable_wrt_inode_uidgid(mnt_userns, inode, CAP_FSETID))
+		if (!vng_in_group_or_capable(VNG_IDMAP, inode, CAP_FSETID))
 			extra |= FUSE_SETXATTR_ACL_KILL_SGID;
 		err = vng_setxattr(inode, name, value, size, 0, extra);
 		kfree(value);

@@ -192,7 +192,7 @@ static int vng_conn_init_session(struct vng_conn *conn)
 
 /* ---- lifetime --------------------------------------------------------- */
 
-static void vng_conn_destroy(struct vng_conn *conn)
+static void vng_conn_send_destroy(struct vng_conn *conn)
 {
 	struct vng_dev *dev = conn->dev;
 	struct vng_args args = {
@@ -210,6 +210,13 @@ static void vng_conn_destroy(struct vng_conn *conn)
 		if (ret && ret != -ENOTCONN)
 			vng_dev_warn(dev, "FUSE_DESTROY failed: %zd\n", ret);
 	}
+}
+
+static void vng_conn_destroy(struct vng_conn *conn)
+{
+	struct vng_dev *dev = conn->dev;
+
+	vng_conn_send_destroy(conn);
 	WRITE_ONCE(conn->connected, false);
 	vng_forgets_close(dev);
 
@@ -332,6 +339,12 @@ void vng_conn_abort(struct vng_conn *conn)
 	WRITE_ONCE(conn->connected, false);
 	vng_requests_abort(conn);
 	vng_sysfs_changed(conn->dev);
+}
+
+void vng_conn_shutdown(struct vng_conn *conn)
+{
+	vng_conn_send_destroy(conn);
+	vng_conn_abort(conn);
 }
 
 void vng_conn_dev_removed(struct vng_dev *dev)

@@ -118,4 +118,12 @@ void vng_conn_list_tags(char *buf, size_t size);
 /* Fails every queued and in-flight request with -ENOTCONN. */
 void vng_conn_abort(struct vng_conn *conn);
 
+/*
+ * The session's last filesystem is going away, its dirty data written:
+ * sends FUSE_DESTROY (bounded wait), then aborts, so that requests the
+ * host never answered finish now and release what they hold (a readahead
+ * folio stays locked until its READ completes) before the inodes go.
+ */
+void vng_conn_shutdown(struct vng_conn *conn);
+
 #endif

@@ -196,7 +196,7 @@ static struct dentry *vng_lookup(struct inode *dir, struct dentry *entry,
 
 /* ---- dentry operations ------------------------------------------------ */
 
-static int vng_d_revalidate(struct dentry *entry, unsigned int flags)
+static int vng_d_revalidate(VNG_D_REVALIDATE_ARGS(entry, flags))
 {
 	struct fuse_entry_out out;
 	struct name_snapshot name;
@@ -347,7 +347,7 @@ static umode_t vng_mask_mode(struct vng_conn *conn, umode_t mode)
 	return mode;
 }
 
-static int vng_mknod(struct user_namespace *mnt_userns, struct inode *dir,
+static int vng_mknod(VNG_IDMAP_PARAM struct inode *dir,
 		     struct dentry *entry, umode_t mode, dev_t rdev)
 {
 	struct vng_conn *conn = vng_i_conn(dir);
@@ -367,14 +367,14 @@ static int vng_mknod(struct user_namespace *mnt_userns, struct inode *dir,
 	return vng_create_new_entry(&args, dir, entry, mode, 0);
 }
 
-static int vng_create(struct user_namespace *mnt_userns, struct inode *dir,
+static int vng_create(VNG_IDMAP_PARAM struct inode *dir,
 		      struct dentry *entry, umode_t mode, bool excl)
 {
-	return vng_mknod(mnt_userns, dir, entry, mode | S_IFREG, 0);
+	return vng_mknod(VNG_IDMAP_PASS dir, entry, mode | S_IFREG, 0);
 }
 
-static int vng_mkdir(struct user_namespace *mnt_userns, struct inode *dir,
-		     struct dentry *entry, umode_t mode)
+static VNG_MKDIR_RET vng_mkdir(VNG_IDMAP_PARAM struct inode *dir,
+			       struct dentry *entry, umode_t mode)
 {
 	struct vng_conn *conn = vng_i_conn(dir);
 	struct fuse_mkdir_in in = {};
@@ -388,10 +388,10 @@ static int vng_mkdir(struct user_namespace *mnt_userns, struct inode *dir,
 	args.in_args[0].value = &in;
 	args.in_args[1].size = entry->d_name.len + 1;
 	args.in_args[1].value = (void *)entry->d_name.name;
-	return vng_create_new_entry(&args, dir, entry, S_IFDIR, 0);
+	return VNG_MKDIR_RETURN(vng_create_new_entry(&args, dir, entry, S_IFDIR, 0));
 }
 
-static int vng_symlink(struct user_namespace *mnt_userns, struct inode *dir,
+static int vng_symlink(VNG_IDMAP_PARAM struct inode *dir,
 		       struct dentry *entry, const char *link)
 {
 	struct vng_args args = {};
@@ -527,7 +527,7 @@ static int vng_rename_common(struct inode *olddir, struct dentry *oldent,
 	return err;
 }
 
-static int vng_rename2(struct user_namespace *mnt_userns, struct inode *olddir,
+static int vng_rename2(VNG_IDMAP_PARAM struct inode *olddir,
 		       struct dentry *oldent, struct inode *newdir,
 		       struct dentry *newent, unsigned int flags)
 {
@@ -711,7 +711,7 @@ static int vng_atomic_open(struct inode *dir, struct dentry *entry,
 	return err;
 
 mknod:
-	err = vng_mknod(&init_user_ns, dir, entry, mode | S_IFREG, 0);
+	err = vng_mknod(VNG_IDMAP_INIT_PASS dir, entry, mode | S_IFREG, 0);
 	if (err) {
 		dput(res);
 		return err;
@@ -725,8 +725,8 @@ no_open:
  * (rare enough not to be worth remembering), which open(2) reports as
  * EOPNOTSUPP, the documented "filesystem cannot do this".
  */
-static int vng_tmpfile(struct user_namespace *mnt_userns, struct inode *dir,
-		       struct file *file, umode_t mode)
+static int __maybe_unused vng_tmpfile(VNG_IDMAP_PARAM struct inode *dir,
+				      struct file *file, umode_t mode)
 {
 	struct vng_conn *conn = vng_i_conn(dir);
 	int err;
@@ -800,7 +800,7 @@ static const char *vng_get_link(struct dentry *dentry, struct inode *inode,
 /* CACHE_SYMLINKS: the body lives in the page cache (page_get_link) */
 static int vng_symlink_read_folio(struct file *file, struct folio *folio)
 {
-	struct inode *inode = folio->mapping->host;
+	struct inode *inode = folio_inode(folio);
 	char *buf, *kaddr;
 	int len;
 
@@ -823,8 +823,10 @@ out:
 	return len < 0 ? len : 0;
 }
 
+VNG_DEFINE_READ_FOLIO_ADAPTER(vng_symlink_read_folio)
+
 const struct address_space_operations vng_symlink_aops = {
-	.read_folio	= vng_symlink_read_folio,
+	VNG_AOPS_READ_FOLIO(vng_symlink_read_folio),
 };
 
 const struct inode_operations vng_symlink_inode_operations = {
@@ -838,7 +840,7 @@ const struct inode_operations vng_dir_inode_operations = {
 	.lookup		= vng_lookup,
 	.create		= vng_create,
 	.atomic_open	= vng_atomic_open,
-	.tmpfile	= vng_tmpfile,
+	VNG_IOP_TMPFILE(vng_tmpfile)
 	.mknod		= vng_mknod,
 	.mkdir		= vng_mkdir,
 	.symlink	= vng_symlink,
@@ -850,6 +852,5 @@ const struct inode_operations vng_dir_inode_operations = {
 	.getattr	= vng_getattr,
 	.setattr	= vng_setattr,
 	.listxattr	= vng_listxattr,
-	.get_acl	= vng_get_acl,
-	.set_acl	= vng_set_acl,
+	VNG_IOP_ACL(vng_get_acl, vng_set_acl),
 };

@@ -20,6 +20,7 @@
 #include <linux/once.h>
 #include <linux/pagemap.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
@@ -323,6 +324,36 @@ static int vng_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+struct vng_flush_async {
+	struct vng_args args;
+	struct fuse_flush_in in;
+};
+
+static void vng_flush_async_end(struct vng_conn *conn, struct vng_args *args,
+				int error)
+{
+	kfree(container_of(args, struct vng_flush_async, args));
+}
+
+/*
+ * A task that exits or was killed closes its files on the way out: it must
+ * not wait for a host that may never answer.  The FLUSH still goes out (it
+ * releases the owner's POSIX locks on the host), in the background.
+ */
+static void vng_flush_background(struct vng_conn *conn,
+				 const struct vng_args *args,
+				 const struct fuse_flush_in *in)
+{
+	struct vng_flush_async *fa;
+
+	fa = kmalloc(sizeof(*fa), GFP_KERNEL | __GFP_NOFAIL);
+	fa->args = *args;
+	fa->in = *in;
+	fa->args.in_args[0].value = &fa->in;
+	fa->args.end = vng_flush_async_end;
+	vng_request_async(conn, &fa->args, GFP_KERNEL);
+}
+
 static int vng_flush(struct file *file, fl_owner_t id)
 {
 	struct inode *inode = file_inode(file);
@@ -356,7 +387,12 @@ static int vng_flush(struct file *file, fl_owner_t id)
 	args.in_args[0].size = sizeof(in);
 	args.in_args[0].value = &in;
 	args.force = true;
-	ret = vng_request(conn, &args);
+	if ((current->flags & PF_EXITING) || fatal_signal_pending(current)) {
+		vng_flush_background(conn, &args, &in);
+		ret = 0;
+	} else {
+		ret = vng_request(conn, &args);
+	}
 	if (vng_unimplemented(ret)) {
 		vng_conn_set_no(conn, VNG_NO_FLUSH);
 		ret = 0;
@@ -679,20 +715,25 @@ const struct file_operations vng_file_operations = {
 	.fsync		= vng_fsync,
 	.lock		= vng_lock,
 	.flock		= vng_flock,
-	.splice_read	= generic_file_splice_read,
+	.splice_read	= filemap_splice_read,
 	.splice_write	= iter_file_splice_write,
 	.fallocate	= vng_fallocate,
 	.copy_file_range = vng_copy_file_range,
 };
 
+VNG_DEFINE_READ_FOLIO_ADAPTER(vng_read_folio)
+
+VNG_DEFINE_LAUNDER_FOLIO_ADAPTER(vng_launder_folio)
+
 const struct address_space_operations vng_file_aops = {
-	.read_folio	= vng_read_folio,
+	VNG_AOPS_READ_FOLIO(vng_read_folio),
 	.readahead	= vng_readahead,
-	.writepage	= vng_writepage,
+	VNG_AOPS_WRITEPAGE(vng_writepage)
 	.writepages	= vng_writepages,
-	.dirty_folio	= filemap_dirty_folio,
-	.launder_folio	= vng_launder_folio,
+	VNG_AOPS_DIRTY_FOLIO,
+	VNG_AOPS_DIRECT_IO
+	VNG_AOPS_LAUNDER_FOLIO(vng_launder_folio),
 	/* O_DIRECT is handled in read_iter / write_iter (direct.c) */
 	.direct_IO	= noop_direct_IO,
-	.error_remove_page = generic_error_remove_page,
+	VNG_AOPS_ERROR_REMOVE,
 };

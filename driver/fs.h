@@ -266,11 +266,11 @@ void vng_make_bad(struct inode *inode);
 struct inode *vng_root_inode(struct super_block *sb, u64 nodeid);
 /* allow_other: may the current process use this mount at all? */
 bool vng_allow_current_process(struct super_block *sb);
-int vng_getattr(struct user_namespace *mnt_userns, const struct path *path,
+int vng_getattr(VNG_IDMAP_PARAM const struct path *path,
 		struct kstat *stat, u32 request_mask, unsigned int flags);
-int vng_setattr(struct user_namespace *mnt_userns, struct dentry *dentry,
+int vng_setattr(VNG_IDMAP_PARAM struct dentry *dentry,
 		struct iattr *attr);
-int vng_permission(struct user_namespace *mnt_userns, struct inode *inode,
+int vng_permission(VNG_IDMAP_PARAM struct inode *inode,
 		   int mask);
 /* True when a reply's nodeid/generation/type no longer match inode. */
 bool vng_stale_inode(const struct inode *inode, u64 generation,
@@ -288,8 +288,8 @@ int vng_setxattr(struct inode *inode, const char *name, const void *value,
 int vng_removexattr(struct inode *inode, const char *name);
 
 /* acl.c */
-struct posix_acl *vng_get_acl(struct inode *inode, int type, bool rcu);
-int vng_set_acl(struct user_namespace *mnt_userns, struct inode *inode,
+struct posix_acl *vng_get_acl(VNG_GET_ACL_ARGS(inode, type, rcu));
+int vng_set_acl(VNG_IDMAP_PARAM VNG_SET_ACL_TARGET,
 		struct posix_acl *acl, int type);
 
 /* ---- super.c ---------------------------------------------------------- */

@@ -211,7 +211,7 @@ static void vng_fill_attr_locked(struct inode *inode,
 	bool acl_stale;
 
 	/* an ACL change moves ctime (and may change the mode) on the host */
-	acl_stale = !timespec64_equal(&ctime, &inode->i_ctime) ||
+	acl_stale = !vng_timespec64_equal(ctime, inode_get_ctime(inode)) ||
 		    ((inode->i_mode ^ attr->mode) & 07777);
 
 	vi->attr_version = atomic64_inc_return(&vng_i_conn(inode)->attr_version);
@@ -225,16 +225,11 @@ static void vng_fill_attr_locked(struct inode *inode,
 	inode->i_uid = make_kuid(sb->s_user_ns, attr->uid);
 	inode->i_gid = make_kgid(sb->s_user_ns, attr->gid);
 	inode->i_blocks = attr->blocks;
-	inode->i_atime.tv_sec = attr->atime;
-	inode->i_atime.tv_nsec = attr->atimensec;
-	if (!(local & STATX_MTIME)) {
-		inode->i_mtime.tv_sec = attr->mtime;
-		inode->i_mtime.tv_nsec = attr->mtimensec;
-	}
-	if (!(local & STATX_CTIME)) {
-		inode->i_ctime.tv_sec = attr->ctime;
-		inode->i_ctime.tv_nsec = attr->ctimensec;
-	}
+	inode_set_atime(inode, attr->atime, attr->atimensec);
+	if (!(local & STATX_MTIME))
+		inode_set_mtime(inode, attr->mtime, attr->mtimensec);
+	if (!(local & STATX_CTIME))
+		inode_set_ctime(inode, attr->ctime, attr->ctimensec);
 	/*
 	 * st_blksize is only reported: i_blkbits stays the page size, which
 	 * is what the page cache and DAX code work in.
@@ -263,7 +258,7 @@ static void __vng_change_attributes(struct inode *inode,
 		return;
 	}
 	local = vng_local_mask(inode);
-	old_mtime = inode->i_mtime;
+	old_mtime = inode_get_mtime(inode);
 	vng_fill_attr_locked(inode, attr, expires, local);
 	oldsize = i_size_read(inode);
 	if (!(local & STATX_SIZE) || force_size)
@@ -278,7 +273,7 @@ static void __vng_change_attributes(struct inode *inode,
 		if (!vng_conn_has(conn, FUSE_EXPLICIT_INVAL_DATA))
 			invalidate_inode_pages2(inode->i_mapping);
 	} else if (vng_conn_has(conn, FUSE_AUTO_INVAL_DATA) &&
-		   !timespec64_equal(&old_mtime, &inode->i_mtime)) {
+		   !vng_timespec64_equal(old_mtime, inode_get_mtime(inode))) {
 		invalidate_inode_pages2(inode->i_mapping);
 	}
 }
@@ -311,10 +306,8 @@ static void vng_init_inode(struct inode *inode, const struct fuse_attr *attr)
 
 	inode->i_mode = attr->mode & S_IFMT;
 	inode->i_size = attr->size;
-	inode->i_mtime.tv_sec = attr->mtime;
-	inode->i_mtime.tv_nsec = attr->mtimensec;
-	inode->i_ctime.tv_sec = attr->ctime;
-	inode->i_ctime.tv_nsec = attr->ctimensec;
+	inode_set_mtime(inode, attr->mtime, attr->mtimensec);
+	inode_set_ctime(inode, attr->ctime, attr->ctimensec);
 
 	switch (inode->i_mode) {
 	case S_IFREG:
@@ -376,7 +369,7 @@ retry:
 		return ERR_PTR(-ENOMEM);
 	}
 	vi = vng_i(inode);
-	if (inode->i_state & I_NEW) {
+	if (vng_inode_state(inode) & I_NEW) {
 		/* the host keeps the times, except mtime with writeback */
 		inode->i_flags |= S_NOATIME;
 		if (!S_ISREG(attr->mode) ||
@@ -396,10 +389,23 @@ retry:
 		return inode;
 	}
 	if (vng_stale_inode(inode, generation, attr)) {
-		/* the host reused the nodeid: the old inode is gone for good */
+		bool reused = inode->i_generation != generation;
+
+		/* either way the old inode is gone for good */
 		vng_make_bad(inode);
 		iput(inode);
-		goto retry;
+		/* the host reused the nodeid (new generation): a new inode */
+		if (reused)
+			goto retry;
+		/*
+		 * Same node, another file type: the host contradicts itself.
+		 * Trust neither; the reference this reply granted goes back.
+		 */
+		vng_conn_err(conn, "node %llu changed its file type: refusing it",
+			     nodeid);
+		if (lookup_ref)
+			vng_forget(conn, nodeid, 1);
+		return ERR_PTR(-EIO);
 	}
 
 	if (lookup_ref) {
@@ -514,7 +520,7 @@ int vng_update_attributes(struct inode *inode, struct file *file, u32 mask)
 	return vng_do_getattr(inode, file);
 }
 
-int vng_getattr(struct user_namespace *mnt_userns, const struct path *path,
+int vng_getattr(VNG_IDMAP_PARAM const struct path *path,
 		struct kstat *stat, u32 request_mask, unsigned int flags)
 {
 	struct inode *inode = d_inode(path->dentry);
@@ -533,7 +539,7 @@ int vng_getattr(struct user_namespace *mnt_userns, const struct path *path,
 	if (err)
 		return err;
 
-	generic_fillattr(mnt_userns, inode, stat);
+	vng_generic_fillattr(VNG_IDMAP, request_mask, inode, stat);
 	stat->ino = vng_i(inode)->orig_ino;
 	stat->blksize = vng_i(inode)->blksize;
 	return 0;
@@ -563,7 +569,7 @@ static int vng_access(struct inode *inode, int mask)
 	return err;
 }
 
-int vng_permission(struct user_namespace *mnt_userns, struct inode *inode,
+int vng_permission(VNG_IDMAP_PARAM struct inode *inode,
 		   int mask)
 {
 	struct vng_sb *vsb = vng_sb(inode->i_sb);
@@ -593,13 +599,13 @@ int vng_permission(struct user_namespace *mnt_userns, struct inode *inode,
 	}
 
 	if (vsb->opts.default_permissions) {
-		err = generic_permission(mnt_userns, inode, mask);
+		err = vng_generic_permission(VNG_IDMAP, inode, mask);
 		/* a stale mode may have refused: check once more afresh */
 		if (err == -EACCES && !refreshed &&
 		    !(mask & MAY_NOT_BLOCK)) {
 			err = vng_do_getattr(inode, NULL);
 			if (!err)
-				err = generic_permission(mnt_userns, inode, mask);
+				err = vng_generic_permission(VNG_IDMAP, inode, mask);
 		}
 		return err;
 	}
@@ -737,9 +743,9 @@ static int vng_do_setattr(struct dentry *dentry, struct iattr *ia,
 	if (local_cmtime) {
 		spin_lock(&vi->lock);
 		if (ia->ia_valid & ATTR_MTIME)
-			inode->i_mtime = ia->ia_mtime;
+			inode_set_mtime_to_ts(inode, ia->ia_mtime);
 		if (ia->ia_valid & ATTR_CTIME)
-			inode->i_ctime = ia->ia_ctime;
+			inode_set_ctime_to_ts(inode, ia->ia_ctime);
 		spin_unlock(&vi->lock);
 	}
 	__vng_change_attributes(inode, &out.attr,
@@ -758,7 +764,7 @@ out:
 	return err;
 }
 
-int vng_setattr(struct user_namespace *mnt_userns, struct dentry *dentry,
+int vng_setattr(VNG_IDMAP_PARAM struct dentry *dentry,
 		struct iattr *ia)
 {
 	struct inode *inode = d_inode(dentry);
@@ -775,7 +781,7 @@ int vng_setattr(struct user_namespace *mnt_userns, struct dentry *dentry,
 	/* without default_permissions the host decides */
 	if (!vsb->opts.default_permissions)
 		ia->ia_valid |= ATTR_FORCE;
-	err = setattr_prepare(mnt_userns, dentry, ia);
+	err = vng_setattr_prepare(VNG_IDMAP, dentry, ia);
 	if (err)
 		return err;
 
@@ -834,8 +840,7 @@ static const struct inode_operations vng_special_inode_operations = {
 	.setattr	= vng_setattr,
 	.permission	= vng_permission,
 	.listxattr	= vng_listxattr,
-	.get_acl	= vng_get_acl,
-	.set_acl	= vng_set_acl,
+	VNG_IOP_ACL(vng_get_acl, vng_set_acl),
 };
 
 /* regular files: the same metadata operations (file.c does the data) */
@@ -844,6 +849,5 @@ const struct inode_operations vng_file_inode_operations = {
 	.setattr	= vng_setattr,
 	.permission	= vng_permission,
 	.listxattr	= vng_listxattr,
-	.get_acl	= vng_get_acl,
-	.set_acl	= vng_set_acl,
+	VNG_IOP_ACL(vng_get_acl, vng_set_acl),
 };

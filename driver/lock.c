@@ -25,12 +25,12 @@ static void vng_lk_in(struct fuse_lk_in *in, struct file *file,
 	struct vng_file *ff = file->private_data;
 
 	in->fh = ff->fh;
-	in->owner = vng_lock_owner_id(fl->fl_owner);
+	in->owner = vng_lock_owner_id(vng_fl_owner(fl));
 	in->lk.start = fl->fl_start;
 	in->lk.end = fl->fl_end;
-	in->lk.type = fl->fl_type;
+	in->lk.type = vng_fl_type(fl);
 	/* in the initial namespace, as GETLK replies are read back */
-	in->lk.pid = fl->fl_type == F_UNLCK ? 0 : task_tgid_nr(current);
+	in->lk.pid = vng_fl_type(fl) == F_UNLCK ? 0 : task_tgid_nr(current);
 	if (flock)
 		in->lk_flags |= FUSE_LK_FLOCK;
 }
@@ -43,7 +43,7 @@ static int vng_lk_out(struct vng_conn *conn, struct inode *inode,
 
 	switch (lk->type) {
 	case F_UNLCK:
-		fl->fl_type = F_UNLCK;
+		vng_fl_type(fl) = F_UNLCK;
 		return 0;
 	case F_RDLCK:
 	case F_WRLCK:
@@ -55,16 +55,16 @@ static int vng_lk_out(struct vng_conn *conn, struct inode *inode,
 	    lk->end < lk->start)
 		goto bad;
 
-	fl->fl_type = lk->type;
+	vng_fl_type(fl) = lk->type;
 	fl->fl_start = lk->start;
 	fl->fl_end = lk->end;
 	/* the pid we sent when the lock was taken, seen from this caller */
-	fl->fl_pid = 0;
+	vng_fl_pid(fl) = 0;
 	if (lk->pid && lk->pid <= PID_MAX_LIMIT) {
 		rcu_read_lock();
 		pid = find_pid_ns(lk->pid, &init_pid_ns);
 		if (pid)
-			fl->fl_pid = pid_nr_ns(pid, task_active_pid_ns(current));
+			vng_fl_pid(fl) = pid_nr_ns(pid, task_active_pid_ns(current));
 		rcu_read_unlock();
 	}
 	return 0;
@@ -122,7 +122,7 @@ static int vng_setlk(struct file *file, struct file_lock *fl, bool flock)
 	args.in_args[0].size = sizeof(in);
 	args.in_args[0].value = &in;
 	/* an unlock must reach the host even from a dying process */
-	if (fl->fl_type == F_UNLCK)
+	if (vng_fl_type(fl) == F_UNLCK)
 		args.force = true;
 
 	/*
@@ -133,13 +133,13 @@ static int vng_setlk(struct file *file, struct file_lock *fl, bool flock)
 	 */
 	for (;;) {
 		ret = vng_request(conn, &args);
-		if (!(fl->fl_flags & FL_SLEEP) ||
+		if (!(vng_fl_flags(fl) & FL_SLEEP) ||
 		    (ret != -EAGAIN && ret != -EACCES))
 			return ret;
 		if (schedule_timeout_interruptible(msecs_to_jiffies(delay_ms)) ||
 		    signal_pending(current))
 			return -ERESTARTSYS;
-		delay_ms = min(delay_ms * 2, VNG_LOCK_RETRY_MAX_MS);
+		delay_ms = min_t(unsigned int, delay_ms * 2, VNG_LOCK_RETRY_MAX_MS);
 	}
 }
 
@@ -197,7 +197,7 @@ int vng_flock(struct file *file, int cmd, struct file_lock *fl)
 		return locks_lock_file_wait(file, fl);
 
 	/* RELEASE drops what this open file holds on the host */
-	ff->lock_owner = vng_lock_owner_id(fl->fl_owner);
+	ff->lock_owner = vng_lock_owner_id(vng_fl_owner(fl));
 	ff->flock = true;
 	err = vng_setlk(file, fl, true);
 	if (vng_unimplemented(err)) {

@@ -101,7 +101,7 @@ static ssize_t vng_read_result(struct vng_io *io, ssize_t got)
 
 int vng_read_folio(struct file *file, struct folio *folio)
 {
-	struct inode *inode = folio->mapping->host;
+	struct inode *inode = folio_inode(folio);
 	struct vng_conn *conn = vng_i_conn(inode);
 	struct vng_file *ff = NULL;
 	struct vng_io *io;
@@ -126,7 +126,7 @@ int vng_read_folio(struct file *file, struct folio *folio)
 	io->inode = inode;
 	io->pos = folio_pos(folio);
 	io->count = PAGE_SIZE;
-	io->pages[0] = &folio->page;
+	io->pages[0] = folio_page(folio, 0);
 	io->descs[0].offset = 0;
 	io->descs[0].length = PAGE_SIZE;
 	vng_read_args(io, ff, 1);

@@ -133,7 +133,7 @@ static void vng_direntplus_link(struct file *file,
 	name.hash = full_name_hash(parent, name.name, name.len);
 	dentry = d_lookup(parent, &name);
 	if (!dentry) {
-		dentry = d_alloc_parallel(parent, &name, &wq);
+		dentry = vng_d_alloc_parallel(parent, &name, &wq);
 		if (IS_ERR(dentry)) {
 			vng_forget(conn, o->nodeid, 1);
 			return;

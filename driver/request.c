@@ -998,7 +998,7 @@ static void vng_watchdog_work(struct work_struct *work)
 		if (!READ_ONCE(dev->probe_pending)) {
 			vng_dev_probe(dev, conn);
 		} else if (time_after(jiffies, READ_ONCE(dev->probe_sent) +
-				      min(timeout, VNG_WATCHDOG_PERIOD * 2))) {
+				      min_t(unsigned long, timeout, VNG_WATCHDOG_PERIOD * 2))) {
 			vng_dev_err(dev, "the host has not answered for %u s: aborting the session; unmount and check the virtio-fs daemon\n",
 				    READ_ONCE(host_timeout));
 			vng_conn_abort(conn);

@@ -335,11 +335,11 @@ static int vng_fill_super(struct super_block *sb, u64 root_nodeid)
 	if (IS_ERR(root))
 		return PTR_ERR(root);
 	/* the root cannot be revalidated: it gets its own dentry ops */
-	sb->s_d_op = &vng_root_dentry_operations;
+	set_default_d_op(sb, &vng_root_dentry_operations);
 	sb->s_root = d_make_root(root);
 	if (!sb->s_root)
 		return -ENOMEM;
-	sb->s_d_op = &vng_dentry_operations;
+	set_default_d_op(sb, &vng_dentry_operations);
 
 	mutex_lock(&conn->sb_lock);
 	list_add_tail(&vsb->conn_entry, &conn->sb_list);
@@ -577,16 +577,27 @@ struct vfsmount *vng_d_automount(struct path *path)
 static void vng_kill_sb(struct super_block *sb)
 {
 	struct vng_sb *vsb = vng_sb(sb);
+	bool last = false;
 
-	/* evicts every inode: their FORGETs go out before the session ends */
+	if (vsb && !list_empty(&vsb->conn_entry)) {
+		mutex_lock(&vsb->conn->sb_lock);
+		list_del_init(&vsb->conn_entry);
+		last = list_empty(&vsb->conn->sb_list);
+		mutex_unlock(&vsb->conn->sb_lock);
+	}
+	/*
+	 * The last filesystem of the session: end it before the inodes are
+	 * evicted, which waits for every page lock.  A READ the host never
+	 * answered holds one until it finishes; after DESTROY the host has
+	 * forgotten every node anyway, so the FORGETs of eviction are moot.
+	 */
+	if (last && sb->s_root) {
+		sync_filesystem(sb);
+		vng_conn_shutdown(vsb->conn);
+	}
 	kill_anon_super(sb);
 	if (!vsb)
 		return;
-	if (!list_empty(&vsb->conn_entry)) {
-		mutex_lock(&vsb->conn->sb_lock);
-		list_del_init(&vsb->conn_entry);
-		mutex_unlock(&vsb->conn->sb_lock);
-	}
 	vng_conn_put(vsb->conn);
 	kfree(vsb);
 }

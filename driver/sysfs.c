@@ -15,7 +15,7 @@
 
 static struct kset *vng_kset;
 
-static struct vng_dev *to_vng_dev(struct kobject *kobj)
+static struct vng_dev *to_vng_dev(const struct kobject *kobj)
 {
 	return container_of(kobj, struct vng_dev, kobj);
 }
@@ -115,7 +115,7 @@ static void vng_dev_release(struct kobject *kobj)
 	vng_dev_free(to_vng_dev(kobj));
 }
 
-static const struct kobj_type vng_dev_ktype = {
+static VNG_KTYPE_CONST struct kobj_type vng_dev_ktype = {
 	.release	= vng_dev_release,
 	.sysfs_ops	= &kobj_sysfs_ops,
 	.default_groups	= vng_dev_groups,
@@ -166,7 +166,7 @@ static void vng_vq_release(struct kobject *kobj)
 	vng_dev_put(to_vng_vq(kobj)->dev);
 }
 
-static const struct kobj_type vng_vq_ktype = {
+static VNG_KTYPE_CONST struct kobj_type vng_vq_ktype = {
 	.release	= vng_vq_release,
 	.sysfs_ops	= &kobj_sysfs_ops,
 	.default_groups	= vng_vq_groups,
@@ -174,7 +174,7 @@ static const struct kobj_type vng_vq_ktype = {
 
 /* ---- uevents ---------------------------------------------------------- */
 
-static int vng_kset_uevent(struct kobject *kobj, struct kobj_uevent_env *env)
+static int vng_kset_uevent(VNG_KSET_UEVENT_ARGS(kobj, env))
 {
 	/* only the device directories carry a tag */
 	if (get_ktype(kobj) != &vng_dev_ktype)

@@ -315,7 +315,7 @@ static int vng_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
 			struct virtqueue *vqs[], vq_callback_t *callbacks[],
 			const char * const names[], struct irq_affinity *desc)
 {
-	return virtio_find_vqs(vdev, nvqs, vqs, callbacks, names, desc);
+	return vng_virtio_find_vqs(vdev, nvqs, vqs, callbacks, names, desc);
 }
 
 /* The interrupt affinity of request queue q, or NULL when unknown. */
@@ -742,7 +742,7 @@ int vng_transport_init(void)
 	int ret;
 
 	/* Completions drive writeback: they must progress under reclaim. */
-	vng_vq_wq = alloc_workqueue("virtiofs_ng_vq", WQ_MEM_RECLAIM, 0);
+	vng_vq_wq = alloc_workqueue("virtiofs_ng_vq", WQ_MEM_RECLAIM | WQ_PERCPU, 0);
 	if (!vng_vq_wq)
 		return -ENOMEM;
 	ret = register_virtio_driver(&vng_virtio_driver);

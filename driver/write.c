@@ -101,7 +101,7 @@ static int vng_fill_write_pages(struct vng_io *io, struct address_space *mapping
 		/* fault the source in now: copying under the page lock may not */
 		if (fault_in_iov_iter_readable(ii, bytes) == bytes)
 			return n ? n : -EFAULT;
-		page = grab_cache_page_write_begin(mapping, pos >> PAGE_SHIFT);
+		page = vng_grab_cache_page_write_begin(mapping, pos >> PAGE_SHIFT);
 		if (!page)
 			return n ? n : -ENOMEM;
 		/* writeback of mmap data must not see a half-copied page */
@@ -336,7 +336,7 @@ static int vng_writepages_fill(struct page *page, struct writeback_control *wbc,
 		unsigned int n = io->args.num_pages;
 
 		if (n == wb->max_pages || io->count + len > wb->max_bytes ||
-		    io->pages[n - 1]->index + 1 != page->index ||
+		    vng_page_index(io->pages[n - 1]) + 1 != vng_page_index(page) ||
 		    io->descs[n - 1].length != PAGE_SIZE) {
 			vng_writepages_send(wb);
 			io = NULL;
@@ -391,7 +391,7 @@ static int vng_writeback(struct address_space *mapping,
 	if (page)
 		err = vng_writepages_fill(page, wbc, &wb);
 	else
-		err = write_cache_pages(mapping, wbc, vng_writepages_fill, &wb);
+		err = vng_write_cache_pages(mapping, wbc, vng_writepages_fill, &wb);
 	if (wb.io)
 		vng_writepages_send(&wb);
 	vng_file_put(wb.ff);
@@ -412,7 +412,7 @@ int vng_writepages(struct address_space *mapping,
 /* invalidate_inode_pages2 on a dirty page: write it out synchronously */
 int vng_launder_folio(struct folio *folio)
 {
-	struct inode *inode = folio->mapping->host;
+	struct inode *inode = folio_inode(folio);
 	struct vng_conn *conn = vng_i_conn(inode);
 	loff_t pos = folio_pos(folio);
 	loff_t isize = i_size_read(inode);
@@ -437,7 +437,7 @@ int vng_launder_folio(struct folio *folio)
 	io->inode = inode;
 	io->pos = pos;
 	io->count = min_t(loff_t, PAGE_SIZE, isize - pos);
-	io->pages[0] = &folio->page;
+	io->pages[0] = folio_page(folio, 0);
 	io->descs[0].offset = 0;
 	io->descs[0].length = io->count;
 	vng_write_args(io, ff, 1, FUSE_WRITE_CACHE);

@@ -204,8 +204,7 @@ static int vng_xattr_get(const struct xattr_handler *handler,
 }
 
 static int vng_xattr_set(const struct xattr_handler *handler,
-			 struct user_namespace *mnt_userns,
-			 struct dentry *dentry, struct inode *inode,
+			 VNG_IDMAP_PARAM struct dentry *dentry, struct inode *inode,
 			 const char *name, const void *value, size_t size,
 			 int flags)
 {
@@ -241,12 +240,9 @@ static const struct xattr_handler vng_security_xattr_handler = {
  * (acl.c), which only work when the host negotiated FUSE_POSIX_ACL.
  */
 const struct xattr_handler *vng_xattr_handlers[] = {
-#ifdef CONFIG_FS_POSIX_ACL
-	&posix_acl_access_xattr_handler,
-	&posix_acl_default_xattr_handler,
-#endif
 	&vng_user_xattr_handler,
 	&vng_trusted_xattr_handler,
 	&vng_security_xattr_handler,
+	VNG_POSIX_ACL_XATTR_HANDLERS
 	NULL
 };

@@ -12,6 +12,10 @@
  *       "undead after_ms=N" (the reader survived 10 s after SIGKILL)
  *   robust-helper killwrite PATH [WAIT_MS]
  *       the same with a writer of PATH
+ *   robust-helper uevents
+ *       until killed, prints "ACTION DEVPATH TAG=..." for every kernel
+ *       uevent whose DEVPATH contains "virtiofs_ng" (the guest kernel has
+ *       no uevent helper, so listen on the netlink socket udev uses)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,6 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/types.h>
@@ -163,6 +169,25 @@ static int do_op(const char *op, const char *path)
 	exit(2);
 }
 
+/* Prints where a task that survived SIGKILL sleeps (for the report). */
+static void show_stack(pid_t pid)
+{
+	char path[64], buf[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stack", (int)pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = 0;
+		fprintf(stderr, "robust-helper: stack of %d:\n%s", (int)pid, buf);
+	}
+}
+
 static int kill_test(const char *op, const char *path, long wait_ms)
 {
 	long t0, deadline;
@@ -197,12 +222,56 @@ static int kill_test(const char *op, const char *path, long wait_ms)
 		usleep(10000);
 	}
 	printf("undead after_ms=%ld\n", now_ms() - t0);
+	show_stack(pid);
 	return 0;
+}
+
+static int uevents(void)
+{
+	struct sockaddr_nl sa = {
+		.nl_family = AF_NETLINK,
+		.nl_groups = 1,	/* the kernel's own multicast group */
+	};
+	static char buf[8192];
+	int fd = socket(AF_NETLINK, SOCK_DGRAM, NETLINK_KOBJECT_UEVENT);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		perror("uevent socket");
+		return 1;
+	}
+	puts("listening");
+	for (;;) {
+		const char *action = "", *devpath = "", *tag = "";
+		ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+		size_t off;
+
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			perror("recv");
+			return 1;
+		}
+		buf[n] = 0;
+		/* "action@devpath\0KEY=VALUE\0..." */
+		for (off = strlen(buf) + 1; off < (size_t)n;
+		     off += strlen(buf + off) + 1) {
+			const char *kv = buf + off;
+
+			if (!strncmp(kv, "ACTION=", 7))
+				action = kv + 7;
+			else if (!strncmp(kv, "DEVPATH=", 8))
+				devpath = kv + 8;
+			else if (!strncmp(kv, "TAG=", 4))
+				tag = kv + 4;
+		}
+		if (strstr(devpath, "virtiofs_ng"))
+			printf("%s %s TAG=%s\n", action, devpath, tag);
+	}
 }
 
 static void usage(void)
 {
-	fputs("usage: robust-helper op OP PATH | killread PATH [MS] | killwrite PATH [MS]\n",
+	fputs("usage: robust-helper op OP PATH | killread PATH [MS] | killwrite PATH [MS] | uevents\n",
 	      stderr);
 	exit(2);
 }
@@ -213,6 +282,8 @@ int main(int argc, char **argv)
 	int err;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 2 && !strcmp(argv[1], "uevents"))
+		return uevents();
 	if (argc < 3)
 		usage();
 	if (!strcmp(argv[1], "op")) {

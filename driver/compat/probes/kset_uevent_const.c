@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * HAVE_KSET_UEVENT_CONST: kset_uevent_ops.uevent(const struct kobject *,
+ * env) (6.2+)
+ */
+#include <linux/kobject.h>
+
+static int vng_uevent(const struct kobject *kobj, struct kobj_uevent_env *env)
+{
+	return 0;
+}
+
+static const struct kset_uevent_ops vng_ops __maybe_unused = {
+	.uevent = vng_uevent,
+};
