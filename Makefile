@@ -52,6 +52,18 @@ bench: setup all e2e
 distro: setup userspace backend
 	tests/distro/run
 
+# The module on every kernel of the matrix (5.10, 6.1, 6.12, 7.2): prepare,
+# build without warnings, the e2e suite with virtiofs_ng and the kernel's
+# virtiofs, the built-in takeover tests (tests/matrix/run).
+matrix: setup
+	tests/matrix/run
+
+# Long stress run, not part of check: stress-ng file stressors and fsx
+# loops in a guest, 6 min per backend (inrepo, virtiofsd); STRESS_ARGS=
+# passes options (tests/driver/stress --help).
+stress: setup module backend
+	tests/driver/stress $(STRESS_ARGS)
+
 # checkpatch --strict and sparse on the driver.
 lint:
 	tests/lint
@@ -77,6 +89,7 @@ clean:
 	$(MAKE) -C userspace clean
 	$(MAKE) -C tests/backend clean
 	$(MAKE) -C tests/e2e clean
+	$(MAKE) -C tests/dax clean
 
-.PHONY: all module userspace backend e2e setup check demo bench lint distro \
+.PHONY: all module userspace backend e2e setup check demo bench lint distro matrix stress \
 	install dkms-install clean

@@ -12,6 +12,7 @@
 #include <linux/workqueue.h>
 
 #include "conn.h"
+#include "dax.h"
 #include "fs.h"
 #include "request.h"
 #include "sysfs.h"
@@ -31,13 +32,14 @@
 #define VNG_CHAIN_OVERHEAD	2
 
 /*
- * What we ask for in FUSE_INIT (flags2 bits shifted left by 32).  Not
- * FUSE_WRITEBACK_CACHE: buffered writes are write-through (write.c), and a
- * host that believed the guest caches dirty data would, for example,
- * widen O_WRONLY opens and leave mtime to us.
+ * What we ask for in FUSE_INIT (flags2 bits shifted left by 32).
+ * FUSE_WRITEBACK_CACHE is asked for always; a mount uses it only when its
+ * cache policy keeps data (vng_writeback_cache(): not cache=none or
+ * metadata, which stay direct I/O on the same connection).
  */
 #define VNG_INIT_FLAGS							\
 	((u64)FUSE_ASYNC_READ | FUSE_POSIX_LOCKS | FUSE_FLOCK_LOCKS |	\
+	 FUSE_WRITEBACK_CACHE |						\
 	 FUSE_ATOMIC_O_TRUNC | FUSE_EXPORT_SUPPORT | FUSE_BIG_WRITES |	\
 	 FUSE_DONT_MASK | FUSE_AUTO_INVAL_DATA | FUSE_DO_READDIRPLUS |	\
 	 FUSE_READDIRPLUS_AUTO | FUSE_ASYNC_DIO |			\
@@ -120,18 +122,27 @@ static void vng_conn_set_limits(struct vng_conn *conn,
 			vng_dev_warn(dev, "host time_gran %u ns is over a second; using 1 ns\n",
 				     out->time_gran);
 	}
+	/* DAX hook: log2 of the host's mapping alignment (dax_dev.c checks) */
 	conn->map_alignment = 0;
+	if (vng_conn_has(conn, FUSE_MAP_ALIGNMENT)) {
+		conn->map_alignment = out->map_alignment;
+		if (out->map_alignment > 21)
+			vng_dev_warn(dev, "host needs DAX mappings aligned to 2^%u bytes (over 2 MiB): no DAX\n",
+				     out->map_alignment);
+	}
 }
 
 static int vng_conn_init_session(struct vng_conn *conn)
 {
 	struct vng_dev *dev = conn->dev;
+	/* DAX hook: with a window, ask for the host's alignment, per-file DAX */
+	const u64 want = VNG_INIT_FLAGS | vng_dax_init_flags(dev);
 	struct fuse_init_in in = {
 		.major = FUSE_KERNEL_VERSION,
 		.minor = FUSE_KERNEL_MINOR_VERSION,
 		.max_readahead = VNG_MAX_READAHEAD,
-		.flags = lower_32_bits(VNG_INIT_FLAGS),
-		.flags2 = upper_32_bits(VNG_INIT_FLAGS),
+		.flags = lower_32_bits(want),
+		.flags2 = upper_32_bits(want),
 	};
 	struct fuse_init_out out = {};
 	struct vng_args args = {
@@ -178,7 +189,7 @@ static int vng_conn_init_session(struct vng_conn *conn)
 	if (out.minor >= 36 && (out.flags & FUSE_INIT_EXT))
 		flags |= (u64)out.flags2 << 32;
 	/* only what we asked for: a host cannot turn on the unknown */
-	conn->flags = flags & VNG_INIT_FLAGS;
+	conn->flags = flags & want;
 	vng_conn_set_limits(conn, &out);
 
 	if (!vng_conn_has(conn, FUSE_POSIX_LOCKS))

@@ -43,6 +43,7 @@ struct vng_io {
 	unsigned int max_pages;
 	struct page **pages;
 	struct vng_page_desc *descs;
+	void *priv;			/* the owner's (direct.c: its vng_aio) */
 };
 
 /* file.c */
@@ -95,6 +96,8 @@ struct vng_io *vng_io_alloc(unsigned int max_pages, gfp_t gfp);
 void vng_io_free(struct vng_io *io);
 ssize_t vng_file_read_iter(struct kiocb *iocb, struct iov_iter *to);
 int vng_read_folio(struct file *file, struct folio *folio);
+/* Reads a locked page in from the host and marks it uptodate; keeps it locked. */
+int vng_read_page_locked(struct file *file, struct page *page);
 void vng_readahead(struct readahead_control *rac);
 
 /* write.c */

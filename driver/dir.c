@@ -608,7 +608,7 @@ static int vng_create_open(struct inode *dir, struct dentry *entry,
 	 */
 	flags &= ~(O_NOCTTY | O_APPEND);
 	mode = vng_mask_mode(conn, mode);
-	in.flags = flags;
+	in.flags = vng_wb_open_flags(dir, flags);
 	in.mode = mode;
 	in.umask = current_umask();
 	/* an O_EXCL create makes a new file: nothing to kill */

@@ -135,7 +135,10 @@ static ssize_t vng_direct_io(struct kiocb *iocb, struct iov_iter *iter,
 
 	d.bounce = !user_backed_iter(iter) && !iov_iter_is_bvec(iter);
 	d.dirty = !write && user_backed_iter(iter);
-	d.io = vng_io_alloc(vng_max_pages(conn), GFP_KERNEL);
+	/* sized for this call: a 4 KiB read needs no 256-entry page table */
+	d.io = vng_io_alloc(min_t(size_t, vng_max_pages(conn),
+				  DIV_ROUND_UP(iov_iter_count(iter), PAGE_SIZE) + 1),
+			    GFP_KERNEL);
 	if (!d.io)
 		return -ENOMEM;
 	d.io->inode = inode;
@@ -217,6 +220,147 @@ static ssize_t vng_direct_io(struct kiocb *iocb, struct iov_iter *iter,
 	return total ? total : err;
 }
 
+/*
+ * An asynchronous O_DIRECT read (AIO, io_uring) whose chunks all go out at
+ * once: a queue depth of 16 then means 16 READs at the host, not one.  The
+ * last chunk to finish completes the kiocb with the bytes read up to the
+ * first short or failed chunk (or that chunk's error when it was the
+ * first).
+ */
+struct vng_aio {
+	struct kiocb *iocb;
+	atomic_t pending;		/* chunks in flight + the submitter */
+	spinlock_t lock;
+	loff_t pos;			/* where the read started */
+	loff_t end;			/* first byte not read */
+	int error;			/* of the chunk that ended at end */
+};
+
+static void vng_aio_put(struct vng_aio *aio)
+{
+	struct kiocb *iocb = aio->iocb;
+	long res;
+
+	if (!atomic_dec_and_test(&aio->pending))
+		return;
+	res = aio->end - aio->pos;
+	if (!res && aio->error)
+		res = aio->error;
+	if (res > 0)
+		iocb->ki_pos = aio->pos + res;
+	kfree(aio);
+	vng_ki_complete(iocb, res);
+}
+
+/* Everything from pos on is not read (err: why, 0 for end of file). */
+static void vng_aio_short(struct vng_aio *aio, loff_t pos, int err)
+{
+	spin_lock(&aio->lock);
+	if (pos < aio->end) {
+		aio->end = pos;
+		aio->error = err;
+	}
+	spin_unlock(&aio->lock);
+}
+
+static void vng_aio_read_end(struct vng_conn *conn, struct vng_args *args,
+			     int error)
+{
+	struct vng_io *io = container_of(args, struct vng_io, args);
+	struct vng_aio *aio = io->priv;
+	ssize_t got = error ? (ssize_t)error : (ssize_t)args->out_size;
+	unsigned int i;
+
+	if (got > (ssize_t)io->count) {
+		vng_conn_err(conn, "READ of node %llu: %zd bytes for %zu asked",
+			     vng_nodeid(io->inode), got, io->count);
+		got = -EIO;
+	}
+	for (i = 0; i < args->num_pages; i++) {
+		/* the host wrote into the caller's pages */
+		set_page_dirty_lock(io->pages[i]);
+		put_page(io->pages[i]);
+	}
+	if (got < (ssize_t)io->count)
+		vng_aio_short(aio, io->pos + max_t(ssize_t, got, 0),
+			      got < 0 ? got : 0);
+	vng_io_free(io);
+	vng_aio_put(aio);
+}
+
+static ssize_t vng_direct_read_async(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct file *file = iocb->ki_filp;
+	struct inode *inode = file_inode(file);
+	struct vng_conn *conn = vng_i_conn(inode);
+	struct vng_file *ff = file->private_data;
+	size_t max = vng_max_read(conn);
+	loff_t pos = iocb->ki_pos;
+	struct vng_aio *aio;
+
+	aio = kmalloc(sizeof(*aio), GFP_KERNEL);
+	if (!aio)
+		return -ENOMEM;
+	aio->iocb = iocb;
+	atomic_set(&aio->pending, 1);
+	spin_lock_init(&aio->lock);
+	aio->pos = pos;
+	aio->end = pos + iov_iter_count(to);
+	aio->error = 0;
+
+	while (iov_iter_count(to)) {
+		struct vng_dio d = {};
+		struct vng_io *io;
+		int n;
+
+		io = vng_io_alloc(min_t(unsigned int, vng_max_pages(conn),
+					DIV_ROUND_UP(iov_iter_count(to), PAGE_SIZE) + 1),
+				  GFP_KERNEL);
+		if (!io) {
+			vng_aio_short(aio, pos, -ENOMEM);
+			break;
+		}
+		d.io = io;
+		n = vng_dio_get_pages(&d, to, max, false);
+		if (n < 0) {
+			vng_io_free(io);
+			vng_aio_short(aio, pos, n);
+			break;
+		}
+		io->inode = inode;
+		io->ff = vng_file_get(ff);
+		io->priv = aio;
+		io->pos = pos;
+		io->in.read.fh = ff->fh;
+		io->in.read.offset = pos;
+		io->in.read.size = io->count;
+		io->in.read.flags = file->f_flags;
+		io->args.opcode = FUSE_READ;
+		io->args.nodeid = vng_nodeid(inode);
+		io->args.in_numargs = 1;
+		io->args.in_args[0].size = sizeof(io->in.read);
+		io->args.in_args[0].value = &io->in.read;
+		io->args.out_pages = true;
+		io->args.out_argvar = true;
+		io->args.pages = io->pages;
+		io->args.descs = io->descs;
+		io->args.num_pages = n;
+		io->args.end = vng_aio_read_end;
+		pos += io->count;
+		atomic_inc(&aio->pending);
+		vng_request_async(conn, &io->args, GFP_KERNEL);
+	}
+	/* nothing went out: fail the call itself rather than the kiocb */
+	if (atomic_read(&aio->pending) == 1 && aio->end == aio->pos) {
+		int err = aio->error;
+
+		kfree(aio);
+		return err;
+	}
+	vng_aio_put(aio);
+	return -EIOCBQUEUED;
+}
+
 ssize_t vng_direct_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct file *file = iocb->ki_filp;
@@ -234,6 +378,14 @@ ssize_t vng_direct_read_iter(struct kiocb *iocb, struct iov_iter *to)
 			return err;
 	}
 	file_accessed(file);
+	/*
+	 * Asynchronous callers into their own pages (not kernel buffers,
+	 * which bounce and need the copy before we return) when the host
+	 * allows reads to overlap.
+	 */
+	if (!is_sync_kiocb(iocb) && user_backed_iter(to) &&
+	    vng_conn_has(vng_i_conn(file_inode(file)), FUSE_ASYNC_DIO))
+		return vng_direct_read_async(iocb, to);
 	return vng_direct_io(iocb, to, false, 0);
 }
 

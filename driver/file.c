@@ -26,6 +26,7 @@
 #include <linux/uio.h>
 #include <linux/writeback.h>
 
+#include "dax.h"
 #include "data.h"
 
 struct vng_file *vng_file_alloc(struct vng_conn *conn)
@@ -166,8 +167,10 @@ struct vng_file *vng_file_open(struct inode *inode, unsigned int flags,
 	 * would append writeback of mmap data and pwrite() after
 	 * fcntl(F_SETFL) cleared O_APPEND.
 	 */
-	if (!isdir)
+	if (!isdir) {
 		in.flags &= ~O_APPEND;
+		in.flags = vng_wb_open_flags(inode, in.flags);
+	}
 	if (!vng_conn_has(conn, FUSE_ATOMIC_O_TRUNC))
 		in.flags &= ~O_TRUNC;
 	if (!isdir && (flags & O_TRUNC) &&
@@ -231,7 +234,8 @@ void vng_finish_open(struct inode *inode, struct file *file,
 		spin_unlock(&vi->lock);
 		vng_truncate_pagecache(inode, 0);
 		vng_invalidate_attr(inode);
-	} else if (!(ff->open_flags & FOPEN_KEEP_CACHE)) {
+	} else if (!(ff->open_flags & FOPEN_KEEP_CACHE) &&
+		   !IS_DAX(inode)) {	/* DAX hook: DAX data is never stale */
 		/* close-to-open consistency: data cached before may be stale */
 		invalidate_inode_pages2(inode->i_mapping);
 	}
@@ -289,6 +293,7 @@ static int vng_open(struct inode *inode, struct file *file)
 {
 	struct vng_conn *conn = vng_i_conn(inode);
 	struct vng_file *ff;
+	bool dax_trunc = false;
 	int err;
 
 	if (vng_is_bad(inode))
@@ -306,13 +311,27 @@ static int vng_open(struct inode *inode, struct file *file)
 		err = vng_write_inode_now(inode);
 		if (err)
 			return err;
+		/* DAX hook: no mapping may reach past the end the host cuts */
+		dax_trunc = IS_DAX(inode);
+	}
+	if (dax_trunc) {
+		inode_lock(inode);
+		err = vng_dax_block_faults(inode, 0, LLONG_MAX);
+		if (err) {
+			vng_dax_unblock_faults(inode, 0, 0);
+			inode_unlock(inode);
+			return err;
+		}
 	}
 
 	ff = vng_file_open(inode, file->f_flags, false);
-	if (IS_ERR(ff))
-		return PTR_ERR(ff);
-	vng_finish_open(inode, file, ff);
-	return 0;
+	if (!IS_ERR(ff))
+		vng_finish_open(inode, file, ff);
+	if (dax_trunc) {
+		vng_dax_unblock_faults(inode, 0, LLONG_MAX);
+		inode_unlock(inode);
+	}
+	return PTR_ERR_OR_ZERO(ff);
 }
 
 static int vng_release(struct inode *inode, struct file *file)
@@ -354,6 +373,50 @@ static void vng_flush_background(struct vng_conn *conn,
 	vng_request_async(conn, &fa->args, GFP_KERNEL);
 }
 
+/*
+ * Writeback cache: the guest set mtime and ctime when the data was written,
+ * the host its own when the data arrived.  On close the host gets ours,
+ * as with fs/fuse, so the times survive the inode leaving our cache.
+ */
+static void vng_flush_times(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+	struct vng_conn *conn = vng_i_conn(inode);
+	struct vng_file *ff = file->private_data;
+	struct fuse_setattr_in in = {};
+	struct fuse_attr_out out = {};
+	struct vng_args args = {};
+	struct timespec64 ts;
+
+	if (!test_and_clear_bit(VNG_I_CMTIME_DIRTY, &vng_i(inode)->state))
+		return;
+	in.valid = FATTR_MTIME | FATTR_FH;
+	in.fh = ff->fh;
+	ts = inode_get_mtime(inode);
+	in.mtime = ts.tv_sec;
+	in.mtimensec = ts.tv_nsec;
+	if (conn->minor >= 23) {
+		ts = inode_get_ctime(inode);
+		in.valid |= FATTR_CTIME;
+		in.ctime = ts.tv_sec;
+		in.ctimensec = ts.tv_nsec;
+	}
+	args.opcode = FUSE_SETATTR;
+	args.nodeid = vng_nodeid(inode);
+	args.in_numargs = 1;
+	args.in_args[0].size = sizeof(in);
+	args.in_args[0].value = &in;
+	args.out_numargs = 1;
+	args.out_args[0].size = sizeof(out);
+	args.out_args[0].value = &out;
+	/*
+	 * Best effort: a writer that does not own the file may not set
+	 * times explicitly, and close must not fail for that.
+	 */
+	vng_request(conn, &args);
+	vng_invalidate_attr_mask(inode, STATX_ATIME | STATX_BLOCKS);
+}
+
 static int vng_flush(struct file *file, fl_owner_t id)
 {
 	struct inode *inode = file_inode(file);
@@ -366,8 +429,13 @@ static int vng_flush(struct file *file, fl_owner_t id)
 
 	if (vng_is_bad(inode))
 		return -EIO;
-	if (file->f_mode & FMODE_WRITE)
+	if (file->f_mode & FMODE_WRITE) {
 		err = vng_write_inode_now(inode);
+		if (!err && vng_writeback_cache(inode) &&
+		    !(current->flags & PF_EXITING) &&
+		    !fatal_signal_pending(current))
+			vng_flush_times(file);
+	}
 	if (vng_conn_no(conn, VNG_NO_FLUSH))
 		return err;
 	/*
@@ -478,6 +546,12 @@ static long vng_fallocate(struct file *file, int mode, loff_t offset,
 		return -EINVAL;
 
 	inode_lock(inode);
+	/* DAX hook: faults wait while a hole is cut (no-op without DAX) */
+	if (discard) {
+		ret = vng_dax_block_faults(inode, offset, end - 1);
+		if (ret)
+			goto out_unlock;
+	}
 	if (!keep_size) {
 		ret = inode_newsize_ok(inode, end);
 		if (ret)
@@ -521,6 +595,9 @@ static long vng_fallocate(struct file *file, int mode, loff_t offset,
 	if (!keep_size)
 		clear_bit(VNG_I_SIZE_UNSTABLE, &vi->state);
 out_unlock:
+	/* DAX hook: ranges wholly inside the hole go back to the window */
+	if (discard)
+		vng_dax_unblock_faults(inode, offset, ret ? offset : end);
 	inode_unlock(inode);
 	return ret;
 }
@@ -633,9 +710,13 @@ static ssize_t __vng_copy_file_range(struct file *file_in, loff_t pos_in,
 		return 0;
 	len = min(len, VNG_COPY_MAX);
 
-	/* the host copies what it has: give it our dirty source pages */
+	/*
+	 * The host copies what it has: give it our dirty source pages, up to
+	 * the end of file, since with the writeback cache a dirty page past
+	 * the range may be what makes the host's file long enough.
+	 */
 	ret = filemap_write_and_wait_range(inode_in->i_mapping, pos_in,
-					   pos_in + len - 1);
+					   LLONG_MAX);
 	if (ret)
 		return ret;
 
@@ -644,7 +725,7 @@ static ssize_t __vng_copy_file_range(struct file *file_in, loff_t pos_in,
 	if (ret)
 		goto out_unlock;
 	ret = filemap_write_and_wait_range(inode_out->i_mapping, pos_out,
-					   pos_out + len - 1);
+					   LLONG_MAX);
 	if (ret)
 		goto out_unlock;
 	set_bit(VNG_I_SIZE_UNSTABLE, &vi_out->state);

@@ -91,6 +91,7 @@ enum {
 	VNG_I_INIT_RDPLUS,	/* next readdir of this dir uses READDIRPLUS */
 	VNG_I_CACHE_SYMLINK,	/* symlink body is in the page cache */
 	VNG_I_DAX,		/* data served through the DAX window */
+	VNG_I_CMTIME_DIRTY,	/* writeback cache: local c/mtime not sent yet */
 };
 
 struct vng_inode {
@@ -140,6 +141,34 @@ static inline u64 vng_nodeid(const struct inode *inode)
 static inline struct vng_conn *vng_i_conn(const struct inode *inode)
 {
 	return vng_sb_conn(inode->i_sb);
+}
+
+/*
+ * Buffered writes go to the page cache and reach the host by writeback:
+ * the host granted FUSE_WRITEBACK_CACHE and this mount caches data
+ * (cache=auto or always; the connection may be shared with a cache=none
+ * mount of the same tag, which stays write-through / direct).
+ */
+static inline bool vng_writeback_cache(const struct inode *inode)
+{
+	enum vng_cache_policy cache = vng_sb(inode->i_sb)->opts.cache;
+
+	/* DAX hook: a DAX file has no page cache to write back */
+	return !IS_DAX(inode) &&
+	       vng_conn_has(vng_i_conn(inode), FUSE_WRITEBACK_CACHE) &&
+	       (cache == VNG_CACHE_AUTO || cache == VNG_CACHE_ALWAYS);
+}
+
+/*
+ * With the writeback cache a partial page write reads the rest of the page
+ * through the writer's handle: the host opens write-only files read-write.
+ */
+static inline unsigned int vng_wb_open_flags(const struct inode *inode,
+					     unsigned int flags)
+{
+	if (vng_writeback_cache(inode) && (flags & O_ACCMODE) == O_WRONLY)
+		flags = (flags & ~O_ACCMODE) | O_RDWR;
+	return flags;
 }
 
 /* An open file: private_data of struct file */

@@ -24,7 +24,9 @@
 #include <linux/uidgid.h>
 #include <linux/xattr.h>
 
+#include "dax.h"
 #include "fs.h"
+#include "proto.h"
 
 static struct kmem_cache *vng_inode_cachep;
 
@@ -91,6 +93,8 @@ void vng_evict_inode(struct inode *inode)
 {
 	struct vng_inode *vi = vng_i(inode);
 
+	/* DAX hook: drops the DAX pages, gives the window ranges back */
+	vng_dax_evict(inode);
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
 	if (vi->nlookup && vi->nodeid)
@@ -192,7 +196,7 @@ bool vng_allow_current_process(struct super_block *sb)
 static u32 vng_local_mask(struct inode *inode)
 {
 	if (S_ISREG(inode->i_mode) &&
-	    vng_conn_has(vng_i_conn(inode), FUSE_WRITEBACK_CACHE))
+	    vng_writeback_cache(inode))
 		return STATX_MTIME | STATX_CTIME | STATX_SIZE;
 	return 0;
 }
@@ -267,6 +271,12 @@ static void __vng_change_attributes(struct inode *inode,
 
 	if (!S_ISREG(inode->i_mode) || (local & STATX_SIZE) || force_size)
 		return;
+	/* DAX hook: the data is the host's page cache; only a cut matters */
+	if (IS_DAX(inode)) {
+		if (attr->size < oldsize)
+			vng_dax_host_truncated(inode, attr->size);
+		return;
+	}
 	/* the host changed the file behind our back: drop stale pages */
 	if (oldsize != attr->size) {
 		truncate_pagecache(inode, attr->size);
@@ -298,6 +308,8 @@ void vng_init_file_inode(struct inode *inode, const struct fuse_attr *attr)
 	inode->i_op = &vng_file_inode_operations;
 	inode->i_fop = &vng_file_operations;
 	inode->i_data.a_ops = &vng_file_aops;
+	/* DAX hook: S_DAX and the DAX aops when the mount and host want it */
+	vng_dax_inode_init(inode, attr);
 }
 
 static void vng_init_inode(struct inode *inode, const struct fuse_attr *attr)
@@ -372,8 +384,7 @@ retry:
 	if (vng_inode_state(inode) & I_NEW) {
 		/* the host keeps the times, except mtime with writeback */
 		inode->i_flags |= S_NOATIME;
-		if (!S_ISREG(attr->mode) ||
-		    !vng_conn_has(conn, FUSE_WRITEBACK_CACHE))
+		if (!S_ISREG(attr->mode) || !vng_writeback_cache(inode))
 			inode->i_flags |= S_NOCMTIME;
 		inode->i_generation = generation;
 		vng_init_inode(inode, attr);
@@ -520,10 +531,56 @@ int vng_update_attributes(struct inode *inode, struct file *file, u32 mask)
 	return vng_do_getattr(inode, file);
 }
 
+/*
+ * The birth time, from FUSE_STATX (7.39) when the host has it; a host
+ * without it answers ENOSYS once and is not asked again.  The basic
+ * attributes keep coming from GETATTR and the attribute cache, so only a
+ * statx(2) that asks for STATX_BTIME pays the extra round trip, and a
+ * failed STATX only leaves STATX_BTIME out of the result mask.
+ */
+static void vng_statx_btime(struct inode *inode, unsigned int flags,
+			    struct kstat *stat)
+{
+	struct vng_conn *conn = vng_i_conn(inode);
+	struct vng_fuse_statx_out out = {};
+	struct vng_fuse_statx_in in = {};
+	struct vng_args args = {};
+	ssize_t err;
+
+	if (vng_conn_no(conn, VNG_NO_STATX) || (flags & AT_STATX_DONT_SYNC))
+		return;
+	in.sx_flags = flags & AT_STATX_SYNC_TYPE;
+	in.sx_mask = STATX_BASIC_STATS | STATX_BTIME;
+	args.opcode = VNG_FUSE_STATX;
+	args.nodeid = vng_nodeid(inode);
+	args.in_numargs = 1;
+	args.in_args[0].size = sizeof(in);
+	args.in_args[0].value = &in;
+	args.out_numargs = 1;
+	args.out_args[0].size = sizeof(out);
+	args.out_args[0].value = &out;
+	err = vng_request(conn, &args);
+	if (vng_unimplemented(err)) {
+		vng_conn_set_no(conn, VNG_NO_STATX);
+		return;
+	}
+	if (err < 0 || !(out.stat.mask & STATX_BTIME))
+		return;
+	if (out.stat.btime.tv_nsec >= NSEC_PER_SEC) {
+		vng_conn_err(conn, "STATX of node %llu: invalid birth time",
+			     vng_nodeid(inode));
+		return;
+	}
+	stat->btime.tv_sec = out.stat.btime.tv_sec;
+	stat->btime.tv_nsec = out.stat.btime.tv_nsec;
+	stat->result_mask |= STATX_BTIME;
+}
+
 int vng_getattr(VNG_IDMAP_PARAM const struct path *path,
 		struct kstat *stat, u32 request_mask, unsigned int flags)
 {
 	struct inode *inode = d_inode(path->dentry);
+	u32 want = request_mask;
 	int err = 0;
 
 	if (vng_is_bad(inode))
@@ -542,6 +599,8 @@ int vng_getattr(VNG_IDMAP_PARAM const struct path *path,
 	vng_generic_fillattr(VNG_IDMAP, request_mask, inode, stat);
 	stat->ino = vng_i(inode)->orig_ino;
 	stat->blksize = vng_i(inode)->blksize;
+	if (want & STATX_BTIME)
+		vng_statx_btime(inode, flags, stat);
 	return 0;
 }
 
@@ -716,6 +775,12 @@ static int vng_do_setattr(struct dentry *dentry, struct iattr *ia,
 			in.ctimensec = ia->ia_ctime.tv_nsec;
 		}
 	}
+	/* DAX hook: no mapping may reach past the host's new end of file */
+	if (truncate) {
+		err = vng_dax_block_faults(inode, 0, LLONG_MAX);
+		if (err)
+			goto out;
+	}
 
 	args.opcode = FUSE_SETATTR;
 	args.nodeid = vng_nodeid(inode);
@@ -759,8 +824,11 @@ static int vng_do_setattr(struct dentry *dentry, struct iattr *ia,
 	}
 	err = 0;
 out:
-	if (truncate)
+	if (truncate) {
+		/* DAX hook: ranges wholly past the end go back to the window */
+		vng_dax_unblock_faults(inode, i_size_read(inode), LLONG_MAX);
 		clear_bit(VNG_I_SIZE_UNSTABLE, &vi->state);
+	}
 	return err;
 }
 

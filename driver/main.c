@@ -5,12 +5,43 @@
  * last the virtio driver, whose probes may start at once) and takes them
  * down in reverse.
  */
+#include <linux/fs.h>
 #include <linux/init.h>
 #include <linux/module.h>
 
 #include "fs.h"
 #include "sysfs.h"
 #include "transport.h"
+
+/*
+ * Says which of the three cases applies, so a user knows how to reach the
+ * devices: the name is ours; the kernel's virtiofs is a module that holds
+ * it; or it is built in (Debian 6.12+), where only the initcall blacklist
+ * or a per-device move keeps it off the devices.  The name is registered,
+ * so get_fs_type() finds it without loading anything; a built-in
+ * filesystem has no owner module.
+ */
+static void __init vng_announce(void)
+{
+	struct file_system_type *other;
+	bool builtin;
+
+	if (vng_fs_owns_virtiofs_name()) {
+		pr_info("virtiofs_ng %s loaded; filesystem type virtiofs\n",
+			VNG_VERSION);
+		return;
+	}
+	other = get_fs_type("virtiofs");
+	builtin = other && !other->owner;
+	if (other)
+		module_put(other->owner);
+	if (builtin)
+		pr_info("virtiofs_ng %s loaded; filesystem type virtiofs_ng: the kernel's virtiofs is built in and keeps the devices it found; move an unmounted one with 'virtiofsctl bind TAG', or boot with initcall_blacklist=virtio_fs_init\n",
+			VNG_VERSION);
+	else
+		pr_info("virtiofs_ng %s loaded; filesystem type virtiofs_ng: the kernel's virtiofs module is loaded; move an unmounted device with 'virtiofsctl bind TAG', or blacklist the virtiofs module\n",
+			VNG_VERSION);
+}
 
 static int __init vng_init(void)
 {
@@ -34,7 +65,7 @@ static int __init vng_init(void)
 	err = vng_transport_init();
 	if (err)
 		goto err_fs;
-	pr_info("virtiofs_ng %s loaded\n", VNG_VERSION);
+	vng_announce();
 	return 0;
 
 err_fs:

@@ -165,4 +165,58 @@ static inline bool vng_opcode_returns_entry(u32 opcode)
 	return false;
 }
 
+/*
+ * FUSE_STATX (protocol 7.39): statx(2) with the birth time.  Our own copy
+ * under our own names, so the module builds against a uapi <linux/fuse.h>
+ * older than 7.39 (Debian 12's is 7.38) and beside a newer one alike.
+ * There is no INIT flag for it: a host that lacks it answers ENOSYS once.
+ */
+#define VNG_FUSE_STATX		52
+
+struct vng_fuse_sx_time {
+	__s64	tv_sec;
+	__u32	tv_nsec;
+	__s32	reserved;
+};
+
+struct vng_fuse_statx {
+	__u32	mask;
+	__u32	blksize;
+	__u64	attributes;
+	__u32	nlink;
+	__u32	uid;
+	__u32	gid;
+	__u16	mode;
+	__u16	spare0[1];
+	__u64	ino;
+	__u64	size;
+	__u64	blocks;
+	__u64	attributes_mask;
+	struct vng_fuse_sx_time atime;
+	struct vng_fuse_sx_time btime;
+	struct vng_fuse_sx_time ctime;
+	struct vng_fuse_sx_time mtime;
+	__u32	rdev_major;
+	__u32	rdev_minor;
+	__u32	dev_major;
+	__u32	dev_minor;
+	__u64	spare2[14];
+};
+
+struct vng_fuse_statx_in {
+	__u32	getattr_flags;
+	__u32	reserved;
+	__u64	fh;
+	__u32	sx_flags;
+	__u32	sx_mask;
+};
+
+struct vng_fuse_statx_out {
+	__u64	attr_valid;
+	__u32	attr_valid_nsec;
+	__u32	flags;
+	__u64	spare[2];
+	struct vng_fuse_statx stat;
+};
+
 #endif

@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 #include <linux/uio.h>
 
+#include "dax.h"
 #include "data.h"
 
 struct vng_io *vng_io_alloc(unsigned int max_pages, gfp_t gfp)
@@ -99,45 +100,49 @@ static ssize_t vng_read_result(struct vng_io *io, ssize_t got)
 	return got;
 }
 
-int vng_read_folio(struct file *file, struct folio *folio)
+int vng_read_page_locked(struct file *file, struct page *page)
 {
-	struct inode *inode = folio_inode(folio);
+	struct inode *inode = folio_inode(page_folio(page));
 	struct vng_conn *conn = vng_i_conn(inode);
 	struct vng_file *ff = NULL;
 	struct vng_io *io;
-	ssize_t ret = -EIO;
+	ssize_t ret;
 
 	if (vng_is_bad(inode))
-		goto out;
+		return -EIO;
 	if (file && file->private_data && file_inode(file) == inode)
 		ff = vng_file_get(file->private_data);
 	else
 		ff = vng_write_file_get(inode);
 	if (!ff)
-		goto out;
+		return -EIO;
 
-	ret = -ENOMEM;
 	io = vng_io_alloc(1, GFP_KERNEL);
 	if (!io) {
 		vng_file_put(ff);
-		goto out;
+		return -ENOMEM;
 	}
 	io->ff = ff;
 	io->inode = inode;
-	io->pos = folio_pos(folio);
+	io->pos = page_offset(page);
 	io->count = PAGE_SIZE;
-	io->pages[0] = folio_page(folio, 0);
+	io->pages[0] = page;
 	io->descs[0].offset = 0;
 	io->descs[0].length = PAGE_SIZE;
 	vng_read_args(io, ff, 1);
 	ret = vng_request(conn, &io->args);
 	ret = vng_read_result(io, ret);
 	vng_io_free(io);
-	if (ret >= 0) {
-		folio_mark_uptodate(folio);
-		ret = 0;
-	}
-out:
+	if (ret < 0)
+		return ret;
+	SetPageUptodate(page);
+	return 0;
+}
+
+int vng_read_folio(struct file *file, struct folio *folio)
+{
+	int ret = vng_read_page_locked(file, folio_page(folio, 0));
+
 	folio_unlock(folio);
 	return ret;
 }
@@ -215,6 +220,8 @@ ssize_t vng_file_read_iter(struct kiocb *iocb, struct iov_iter *to)
 
 	if (vng_is_bad(inode))
 		return -EIO;
+	if (IS_DAX(inode))	/* DAX hook: also for O_DIRECT */
+		return vng_dax_read_iter(iocb, to);
 	if ((iocb->ki_flags & IOCB_DIRECT) || vng_file_direct_io(file))
 		return vng_direct_read_iter(iocb, to);
 

@@ -39,6 +39,8 @@
 #define VNG_FORGET_DELAY	1
 /* An interrupt the host asked to repeat (EAGAIN) is sent again after: */
 #define VNG_INTR_RETRY_DELAY	(HZ / 10)
+/* ... and the first one, after the waiter was killed: */
+#define VNG_INTR_FIRST_DELAY	(2 * HZ)
 
 enum {
 	VNG_REQ_FINISHED,	/* the result was delivered (or abandoned) */
@@ -99,6 +101,7 @@ struct vng_forget_ent {
 struct vng_intr {
 	struct vng_xfer xfer;
 	struct list_head entry;		/* dev->intr_retry */
+	unsigned long due;		/* jiffies: not sent before */
 	struct vng_req *req;		/* one reference */
 	struct scatterlist sg_in, sg_out;
 	struct {
@@ -479,6 +482,12 @@ static ssize_t vng_req_check_reply(struct vng_req *req, u32 *payload,
 		*good = true;
 		return 0;
 	}
+	/*
+	 * The Rust virtiofsd hands DESTROY's buffer back empty: the session
+	 * is over either way, so that is not worth an error message.
+	 */
+	if (req->opcode == FUSE_DESTROY && req->xfer.len == 0)
+		return 0;
 	/* our own copy: the host may still scribble on its buffer */
 	memcpy(&oh, req->out_buf, min_t(u32, req->xfer.len, sizeof(oh)));
 	if (req->xfer.len > sizeof(struct fuse_out_header) +
@@ -582,6 +591,7 @@ static void vng_intr_done(struct vng_xfer *xfer, int err)
 		/* the host has not seen the request yet: try again soon */
 		spin_lock(&dev->forget_lock);
 		if (dev->forget_open) {
+			intr->due = jiffies + VNG_INTR_RETRY_DELAY;
 			list_add_tail(&intr->entry, &dev->intr_retry);
 			spin_unlock(&dev->forget_lock);
 			schedule_delayed_work(&dev->intr_work,
@@ -598,6 +608,7 @@ static void vng_intr_retry_work(struct work_struct *work)
 {
 	struct vng_dev *dev = container_of(to_delayed_work(work),
 					   struct vng_dev, intr_work);
+	unsigned long now = jiffies;
 	struct vng_intr *intr, *next;
 	LIST_HEAD(list);
 
@@ -608,6 +619,20 @@ static void vng_intr_retry_work(struct work_struct *work)
 		list_del_init(&intr->entry);
 		if (test_bit(VNG_REQ_FINISHED, &intr->req->flags)) {
 			vng_intr_free(intr);
+			continue;
+		}
+		if (time_before(now, intr->due)) {
+			/* not yet: back on the list, the work comes again */
+			spin_lock(&dev->forget_lock);
+			if (!dev->forget_open) {
+				spin_unlock(&dev->forget_lock);
+				vng_intr_free(intr);
+				continue;
+			}
+			list_add_tail(&intr->entry, &dev->intr_retry);
+			spin_unlock(&dev->forget_lock);
+			schedule_delayed_work(&dev->intr_work,
+					      intr->due - now);
 			continue;
 		}
 		intr->xfer.len = 0;
@@ -640,7 +665,26 @@ static void vng_req_interrupt(struct vng_req *req)
 	intr->xfer.nr_in = 1;
 	intr->xfer.nents = 2;
 	intr->xfer.done = vng_intr_done;
-	vng_intr_send(intr);
+
+	/*
+	 * Sent only if the request is still unanswered a moment later:
+	 * nearly every killed waiter's request ends on its own, and an
+	 * INTERRUPT for a request the host already finished is what QEMU's
+	 * C virtiofsd mishandles (it stops answering after a burst of them,
+	 * e.g. when stress-ng kills its workers).  The kernel's virtiofs
+	 * sends none at all; a request the host really holds (a lock wait)
+	 * still gets its INTERRUPT.
+	 */
+	spin_lock(&dev->forget_lock);
+	if (dev->forget_open) {
+		intr->due = jiffies + VNG_INTR_FIRST_DELAY;
+		list_add_tail(&intr->entry, &dev->intr_retry);
+		spin_unlock(&dev->forget_lock);
+		schedule_delayed_work(&dev->intr_work, VNG_INTR_FIRST_DELAY);
+		return;
+	}
+	spin_unlock(&dev->forget_lock);
+	vng_intr_free(intr);
 }
 
 /* ---- sending ---------------------------------------------------------- */

@@ -29,6 +29,7 @@
 #include <linux/statfs.h>
 #include <linux/string.h>
 
+#include "dax.h"
 #include "fs.h"
 
 /* Room for the tag list in the "unknown tag" message */
@@ -473,12 +474,22 @@ static int vng_get_tree(struct fs_context *fc)
 		return err;
 	}
 
-	/* the DAX window arrives with a later change; refuse, do not fake */
-	if (o->dax == VNG_DAX_ALWAYS || o->dax == VNG_DAX_INODE) {
-		vng_conn_put(conn);
-		errorfc(fc, "dax=%s: not supported yet (no DAX window on '%s'); use dax=never",
-			vng_dax_name(o->dax), fc->source);
-		return -EOPNOTSUPP;
+	/*
+	 * DAX hook: dax=always needs the window; dax=inode without one
+	 * serves every file through the page cache.
+	 */
+	if (o->dax != VNG_DAX_NEVER) {
+		const char *why = vng_dax_unusable(conn);
+
+		if (why && o->dax == VNG_DAX_ALWAYS) {
+			vng_conn_put(conn);
+			errorfc(fc, "dax=always: no DAX on '%s': %s; use dax=inode or dax=never",
+				fc->source, why);
+			return -EINVAL;
+		}
+		if (why)
+			infofc(fc, "dax=inode: no DAX on '%s' (%s): files use the page cache",
+			       fc->source, why);
 	}
 
 	return vng_get_sb(fc, conn, o, VNG_ROOT_ID, vng_test_super);

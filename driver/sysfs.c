@@ -10,6 +10,7 @@
 #include <linux/sysfs.h>
 #include <linux/virtio.h>
 
+#include "dax.h"
 #include "sysfs.h"
 #include "transport.h"
 
@@ -108,7 +109,16 @@ static struct attribute *vng_dev_attrs[] = {
 	&vng_attr_uevent.attr,
 	NULL,
 };
-ATTRIBUTE_GROUPS(vng_dev);
+
+static const struct attribute_group vng_dev_group = {
+	.attrs = vng_dev_attrs,
+};
+
+static const struct attribute_group *vng_dev_groups[] = {
+	&vng_dev_group,
+	&vng_dax_attr_group,	/* DAX hook: dax_* files with a window */
+	NULL,
+};
 
 static void vng_dev_release(struct kobject *kobj)
 {

@@ -6,13 +6,17 @@
  *
  * Locking: each queue's lock covers its ring, its waiting list and its
  * counters, and submitters read the device state under it.  Buffers are
- * added and the device notified under the lock, so removal and freeze
- * (which pass through every lock before deleting the queues) never race
- * with a notify.
+ * added under the lock; the device is notified after it is dropped (a
+ * notify is a VM exit: holding the lock across it makes the completion
+ * work on the other CPU spin), inside an RCU read-side section begun
+ * under the lock.  Removal and freeze pass through every lock and then
+ * wait for an RCU grace period before deleting the queues, so they never
+ * race with a notify.
  */
 #include <linux/cpumask.h>
 #include <linux/interrupt.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/virtio.h>
@@ -21,6 +25,7 @@
 #include <linux/virtio_ids.h>
 
 #include "conn.h"
+#include "dax.h"
 #include "sysfs.h"
 #include "transport.h"
 
@@ -75,6 +80,7 @@ unsigned int vng_dev_max_chain(const struct vng_dev *dev)
 
 void vng_dev_free(struct vng_dev *dev)
 {
+	vng_dax_dev_free(dev);		/* DAX hook */
 	kfree(dev->cpu_map);
 	kfree(dev->vqs);
 	kfree(dev);
@@ -114,6 +120,26 @@ static bool vng_vq_dispatch_locked(struct vng_vq *fsvq)
 }
 
 /*
+ * Drops fsvq->lock and notifies the device when kick says so.  The queue
+ * cannot go away under the notify: vng_dev_set_state() waits for the RCU
+ * section begun here while the lock was still held.
+ */
+static void vng_vq_unlock_kick(struct vng_vq *fsvq, bool kick)
+	__releases(&fsvq->lock)
+{
+	struct virtqueue *vq = fsvq->vq;
+
+	if (!kick) {
+		spin_unlock(&fsvq->lock);
+		return;
+	}
+	rcu_read_lock();
+	spin_unlock(&fsvq->lock);
+	virtqueue_notify(vq);
+	rcu_read_unlock();
+}
+
+/*
  * Interrupt context: only schedules the completion work, which reaps the
  * ring and runs the callbacks where they may sleep.
  */
@@ -130,7 +156,7 @@ static void vng_vq_done_work(struct work_struct *work)
 	struct vng_xfer *xfer, *next;
 	unsigned int len;
 	LIST_HEAD(done);
-	bool idle;
+	bool idle, kick;
 
 	spin_lock(&fsvq->lock);
 	if (!fsvq->vq) {
@@ -149,10 +175,9 @@ static void vng_vq_done_work(struct work_struct *work)
 	} while (!virtqueue_enable_cb(fsvq->vq) &&
 		 !virtqueue_is_broken(fsvq->vq));
 	/* Room was freed: requests waiting for it go now. */
-	if (vng_vq_dispatch_locked(fsvq))
-		virtqueue_notify(fsvq->vq);
+	kick = vng_vq_dispatch_locked(fsvq);
 	idle = !fsvq->in_flight;
-	spin_unlock(&fsvq->lock);
+	vng_vq_unlock_kick(fsvq, kick);
 
 	if (idle)
 		wake_up_all(&fsvq->dev->idle_wq);
@@ -200,9 +225,7 @@ int vng_dev_submit(struct vng_dev *dev, struct vng_xfer *xfer, bool hiprio)
 	 */
 	list_add_tail(&xfer->entry, &fsvq->waiting);
 	fsvq->nr_waiting++;
-	if (vng_vq_dispatch_locked(fsvq))
-		virtqueue_notify(fsvq->vq);
-	spin_unlock(&fsvq->lock);
+	vng_vq_unlock_kick(fsvq, vng_vq_dispatch_locked(fsvq));
 	return 0;
 }
 
@@ -227,7 +250,8 @@ bool vng_xfer_cancel(struct vng_xfer *xfer)
 /*
  * Submitters read the state under a queue lock.  Taking each lock once
  * after the store waits out every submitter that may still have seen the
- * old state; later ones see the new one.
+ * old state; later ones see the new one.  The grace period then waits out
+ * their notifies, which run after the lock (vng_vq_unlock_kick()).
  */
 static void vng_dev_set_state(struct vng_dev *dev, enum vng_dev_state state)
 {
@@ -238,6 +262,7 @@ static void vng_dev_set_state(struct vng_dev *dev, enum vng_dev_state state)
 		spin_lock(&dev->vqs[i].lock);
 		spin_unlock(&dev->vqs[i].lock);
 	}
+	synchronize_rcu();
 }
 
 static bool vng_dev_idle(struct vng_dev *dev)
@@ -608,6 +633,8 @@ static int vng_probe(struct virtio_device *vdev)
 			dev->nr_vqs, ret);
 		goto err_put;
 	}
+	/* DAX hook: the window, if any, before sysfs shows its files */
+	vng_dax_dev_probe(dev);
 	ret = vng_sysfs_add(dev);
 	if (ret) {
 		dev_err(&vdev->dev, "cannot create its sysfs directory: %d\n",
@@ -652,6 +679,7 @@ static void vng_remove(struct virtio_device *vdev)
 
 	vng_requests_dev_removed(dev);
 	vng_conn_dev_removed(dev);
+	vng_dax_dev_remove(dev);	/* DAX hook */
 	dev_info(&vdev->dev, "tag '%s' removed\n", dev->tag);
 
 	vdev->priv = NULL;
@@ -668,9 +696,7 @@ static void vng_dev_kick_all(struct vng_dev *dev)
 		struct vng_vq *fsvq = &dev->vqs[i];
 
 		spin_lock(&fsvq->lock);
-		if (vng_vq_dispatch_locked(fsvq))
-			virtqueue_notify(fsvq->vq);
-		spin_unlock(&fsvq->lock);
+		vng_vq_unlock_kick(fsvq, vng_vq_dispatch_locked(fsvq));
 	}
 }
 

@@ -33,6 +33,7 @@ struct virtio_device;
 struct virtqueue;
 struct vng_args;
 struct vng_conn;
+struct vng_dax;
 struct vng_vq;
 
 /* Request queues we drive at most, whatever the device offers. */
@@ -145,6 +146,8 @@ struct vng_dev {
 	struct delayed_work watchdog_work;
 
 	struct ratelimit_state rs;	/* for everything the host can cause */
+	/* the DAX window (dax_dev.c); NULL without one */
+	struct vng_dax *dax;
 	struct kobject *queues_kobj;	/* queues/ */
 };
 

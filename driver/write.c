@@ -27,6 +27,7 @@
 #include <linux/uio.h>
 #include <linux/writeback.h>
 
+#include "dax.h"
 #include "data.h"
 
 #define VNG_WRITE_CHANGES	(STATX_MTIME | STATX_CTIME | STATX_BLOCKS)
@@ -149,9 +150,120 @@ int vng_write_prepare(struct file *file, u32 *write_flags)
 		if (err)
 			return err;
 	}
-	if (vng_conn_has(conn, FUSE_WRITEBACK_CACHE))
+	if (vng_writeback_cache(inode)) {
+		/* flush sends the new times to the host (file.c) */
+		set_bit(VNG_I_CMTIME_DIRTY, &vng_i(inode)->state);
 		return file_update_time(file);
+	}
 	return 0;
+}
+
+/* ---- writeback cache: write(2) only dirties the page cache ------------ */
+
+/*
+ * Makes a locked, not uptodate page ready for a write of len bytes at
+ * offset in it.  A page at or past the end of file has nothing on the
+ * host (with the writeback cache our i_size is the truth): zeros.  A page
+ * the write covers fully is not read.  Otherwise the host's data is read
+ * in first, so the page can become dirty as a whole.
+ */
+static int vng_wb_fill_page(struct file *file, struct page *page,
+			    size_t offset, size_t len)
+{
+	struct inode *inode = file_inode(file);
+
+	if (len == PAGE_SIZE)
+		return 0;
+	if (page_offset(page) >= i_size_read(inode)) {
+		zero_user(page, 0, PAGE_SIZE);
+		SetPageUptodate(page);
+		return 0;
+	}
+	return vng_read_page_locked(file, page);
+}
+
+/*
+ * The writeback-cache write: copies into page cache pages, marks them
+ * dirty and grows i_size locally; ->writepages sends them later in large
+ * WRITEs.  inode_lock held.
+ */
+static ssize_t vng_wb_perform_write(struct kiocb *iocb, struct iov_iter *ii)
+{
+	struct file *file = iocb->ki_filp;
+	struct address_space *mapping = file->f_mapping;
+	struct inode *inode = mapping->host;
+	loff_t pos = iocb->ki_pos;
+	ssize_t written = 0;
+	int retries = 0;
+	int err = 0;
+
+	while (iov_iter_count(ii)) {
+		size_t offset = pos & ~PAGE_MASK;
+		size_t bytes = min_t(size_t, PAGE_SIZE - offset,
+				     iov_iter_count(ii));
+		struct page *page;
+		size_t copied;
+
+		/* fault the source in now: copying under the page lock may not */
+		if (fault_in_iov_iter_readable(ii, bytes) == bytes) {
+			err = -EFAULT;
+			break;
+		}
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		page = vng_grab_cache_page_write_begin(mapping, pos >> PAGE_SHIFT);
+		if (!page) {
+			err = -ENOMEM;
+			break;
+		}
+		/* stable pages: no new data while the old goes to the host */
+		wait_on_page_writeback(page);
+		if (!PageUptodate(page)) {
+			err = vng_wb_fill_page(file, page, offset, bytes);
+			if (err) {
+				unlock_page(page);
+				put_page(page);
+				break;
+			}
+		}
+		if (mapping_writably_mapped(mapping))
+			flush_dcache_page(page);
+		copied = copy_page_from_iter_atomic(page, offset, bytes, ii);
+		flush_dcache_page(page);
+		if (!PageUptodate(page)) {
+			/* only a whole page of new data makes it valid */
+			if (copied < PAGE_SIZE) {
+				iov_iter_revert(ii, copied);
+				copied = 0;
+			} else {
+				SetPageUptodate(page);
+			}
+		}
+		if (copied) {
+			/* before the unlock: writeback sizes the page by i_size */
+			if (pos + copied > i_size_read(inode))
+				vng_write_update_size(inode, pos + copied);
+			folio_mark_dirty(page_folio(page));
+		}
+		unlock_page(page);
+		put_page(page);
+		if (!copied) {
+			/* raced with reclaim of the source: fault in again */
+			if (++retries >= 8) {
+				err = -EFAULT;
+				break;
+			}
+			continue;
+		}
+		retries = 0;
+		pos += copied;
+		written += copied;
+		balance_dirty_pages_ratelimited(mapping);
+	}
+	iocb->ki_pos = pos;
+	return written ? written : err;
 }
 
 static ssize_t vng_perform_write(struct kiocb *iocb, struct iov_iter *ii,
@@ -168,6 +280,9 @@ static ssize_t vng_perform_write(struct kiocb *iocb, struct iov_iter *ii,
 	int retries = 0;
 	struct vng_io *io;
 
+	/* sized for this call: small writes are the common case */
+	max_pages = min_t(size_t, max_pages,
+			  DIV_ROUND_UP(iov_iter_count(ii), PAGE_SIZE) + 1);
 	io = vng_io_alloc(max_pages, GFP_KERNEL);
 	if (!io)
 		return -ENOMEM;
@@ -233,17 +348,23 @@ ssize_t vng_file_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct file *file = iocb->ki_filp;
 	struct inode *inode = file_inode(file);
+	bool wb = vng_writeback_cache(inode);
 	u32 write_flags;
 	ssize_t ret;
 
 	if (vng_is_bad(inode))
 		return -EIO;
+	if (IS_DAX(inode))	/* DAX hook: also for O_DIRECT */
+		return vng_dax_write_iter(iocb, from);
 	if ((iocb->ki_flags & IOCB_DIRECT) || vng_file_direct_io(file))
 		return vng_direct_write_iter(iocb, from);
 
 	inode_lock(inode);
-	/* O_APPEND: at the host's end of file (the host fd is not O_APPEND) */
-	if (iocb->ki_flags & IOCB_APPEND) {
+	/*
+	 * O_APPEND: at the host's end of file (the host fd is not O_APPEND);
+	 * with the writeback cache our own size is the end of file.
+	 */
+	if ((iocb->ki_flags & IOCB_APPEND) && !wb) {
 		vng_invalidate_attr_mask(inode, STATX_SIZE);
 		ret = vng_update_attributes(inode, file, STATX_SIZE);
 		if (ret)
@@ -255,6 +376,15 @@ ssize_t vng_file_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	ret = vng_write_prepare(file, &write_flags);
 	if (ret)
 		goto out;
+	/*
+	 * The host drops suid/sgid when a WRITE says so (KILLPRIV_V2):
+	 * such a write goes through at once, like fuse does.
+	 */
+	if (wb && !(write_flags & FUSE_WRITE_KILL_SUIDGID)) {
+		ret = vng_wb_perform_write(iocb, from);
+		vng_invalidate_attr_mask(inode, STATX_BLOCKS);
+		goto out;
+	}
 	ret = vng_perform_write(iocb, from, write_flags);
 	vng_invalidate_attr_mask(inode, VNG_WRITE_CHANGES);
 out:
@@ -514,6 +644,8 @@ int vng_file_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	if (vng_is_bad(file_inode(file)))
 		return -EIO;
+	if (IS_DAX(file_inode(file)))	/* DAX hook */
+		return vng_dax_mmap(file, vma);
 	if (vng_file_direct_io(file))
 		return vng_direct_mmap(file, vma);
 	return vng_cache_mmap(file, vma);

@@ -139,6 +139,16 @@ static inline int vng_write_cache_pages(struct address_space *mapping,
 #endif
 }
 
+/* Completes an asynchronous kiocb (AIO, io_uring) with res. */
+static inline void vng_ki_complete(struct kiocb *iocb, long res)
+{
+#ifdef HAVE_KI_COMPLETE_2ARGS
+	iocb->ki_complete(iocb, res);
+#else
+	iocb->ki_complete(iocb, res, 0);
+#endif
+}
+
 /* aops: 6.8 made memory-failure removal folio-based. */
 #ifdef HAVE_ERROR_REMOVE_FOLIO
 #define VNG_AOPS_ERROR_REMOVE	.error_remove_folio = generic_error_remove_folio

@@ -181,6 +181,9 @@ void fs_cred_leave_umask(struct fs_cred_saved *saved);
 /* fs_util.c */
 int fs_check_name(const char *name);
 void fs_fill_attr(struct fuse_attr *a, const struct stat *st);
+/* attr.flags that depend on the server's options (FUSE_ATTR_DAX) */
+void fs_fill_attr_flags(const struct fs_server *srv, struct fuse_attr *a,
+			const struct stat *st);
 uint64_t fs_timeout(const struct fs_server *srv);
 void fs_fill_entry(const struct fs_server *srv, struct fuse_entry_out *e,
 		   uint64_t nodeid, const struct stat *st);

@@ -103,6 +103,7 @@ static int reply_attr(struct fs_req *r, int fd)
 		return -EINVAL;
 	out->attr_valid = fs_timeout(r->srv);
 	fs_fill_attr(&out->attr, &st);
+	fs_fill_attr_flags(r->srv, &out->attr, &st);
 	return 0;
 }
 

@@ -348,13 +348,49 @@ static bool range_ok(uint64_t off, uint64_t len, uint64_t size)
 	return len && off < size && len <= size - off;
 }
 
+/*
+ * The fd a mapping is made from.  The kernel's client names the file by
+ * nodeid only (fh == ~0: fs/fuse/dax.c maps on behalf of the inode, not of
+ * an open file); a real fh must belong to the inode and have been opened
+ * with the access the mapping asks for.  Either way the inode is reopened
+ * read-write: QEMU 11.1 mmap()s every region PROT_READ | PROT_WRITE,
+ * MAP_SHARED (a read-only flag only marks the fd), so a read-only fd fails
+ * with EACCES.  Returns an fd the caller closes, or -errno.
+ */
+static int mapping_fd(struct fs_req *r, uint64_t fh, bool writable)
+{
+	struct fs_inode *ino;
+	struct fs_handle *h;
+	int fd, acc;
+
+	if (fh != UINT64_MAX) {
+		h = fs_handle_get(r->srv, fh, false);
+		if (!h)
+			return -EBADF;
+		acc = h->nodeid == r->in->nodeid ? fcntl(h->fd, F_GETFL) : -1;
+		fs_handle_put(r->srv, h);
+		if (acc < 0)
+			return -EBADF;
+		/* mapped memory is always readable */
+		acc &= O_ACCMODE;
+		if (acc == O_WRONLY || (writable && acc != O_RDWR))
+			return -EBADF;
+	}
+	ino = fs_inode_get(r->srv, r->in->nodeid);
+	if (!ino)
+		return -ESTALE;
+	fd = S_ISREG(ino->type) ? fs_reopen(r->srv, ino, O_RDWR) : -EINVAL;
+	fs_inode_put(r->srv, ino);
+	return fd;
+}
+
 int fs_op_setupmapping(struct fs_req *r)
 {
 	const struct fuse_setupmapping_in *in;
 	const struct fs_dax_ops *dax = &r->srv->cfg.dax;
-	struct fs_handle *h;
+	const uint64_t mask = (1ULL << FS_MAP_ALIGN_SHIFT) - 1;
 	bool writable;
-	int ret;
+	int ret, fd;
 
 	if (!dax->map || !dax->window_size)
 		return -ENOSYS;
@@ -363,18 +399,23 @@ int fs_op_setupmapping(struct fs_req *r)
 		return -EINVAL;
 	if (!range_ok(in->moffset, in->len, dax->window_size) ||
 	    in->foffset > (uint64_t)INT64_MAX - in->len ||
-	    ((in->foffset | in->moffset | in->len) &
-	     ((1ULL << FS_MAP_ALIGN_SHIFT) - 1)))
+	    ((in->foffset | in->moffset | in->len) & mask) ||
+	    (in->flags & ~(uint64_t)(FUSE_SETUPMAPPING_FLAG_WRITE |
+				     FUSE_SETUPMAPPING_FLAG_READ)))
 		return -EINVAL;
 	writable = in->flags & FUSE_SETUPMAPPING_FLAG_WRITE;
-	if (writable && r->srv->cfg.readonly)
+	/*
+	 * QEMU maps every range writable (see mapping_fd()): a guest could
+	 * write through a "read-only" one, so a read-only share maps nothing.
+	 */
+	if (r->srv->cfg.readonly)
 		return -EROFS;
-	h = fs_handle_get(r->srv, in->fh, false);
-	if (!h)
-		return -EBADF;
-	ret = dax->map(dax->opaque, h->fd, in->foffset, in->moffset, in->len,
+	fd = mapping_fd(r, in->fh, writable);
+	if (fd < 0)
+		return fd;
+	ret = dax->map(dax->opaque, fd, in->foffset, in->moffset, in->len,
 		       writable);
-	fs_handle_put(r->srv, h);
+	close(fd);
 	return ret > 0 ? -EIO : ret;
 }
 

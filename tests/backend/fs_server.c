@@ -142,6 +142,13 @@ static int fs_op_init(struct fs_req *r)
 	out->max_readahead = in.max_readahead < FS_MAX_WRITE ?
 			     in.max_readahead : FS_MAX_WRITE;
 	out->flags = in.flags & our_init_flags(srv);
+	/* flags2 exists (and is read) only with FUSE_INIT_EXT, 7.36+ */
+	if ((in.flags & FUSE_INIT_EXT) && outsize > FUSE_COMPAT_22_INIT_OUT_SIZE &&
+	    n >= sizeof(in)) {
+		out->flags |= FUSE_INIT_EXT;
+		if (srv->cfg.dax_inode_sticky && srv->cfg.dax.window_size)
+			out->flags2 = in.flags2 & (uint32_t)(FUSE_HAS_INODE_DAX >> 32);
+	}
 	out->max_background = 64;
 	out->congestion_threshold = 48;
 	out->max_write = FS_MAX_WRITE;
@@ -151,6 +158,13 @@ static int fs_op_init(struct fs_req *r)
 		if (out->flags & FUSE_MAP_ALIGNMENT)
 			out->map_alignment = FS_MAP_ALIGN_SHIFT;
 	}
+	/*
+	 * A new session starts with an empty window (a client allocates
+	 * window ranges from scratch): drop what an earlier one left.
+	 */
+	if (srv->cfg.dax.unmap && srv->cfg.dax.window_size &&
+	    srv->cfg.dax.unmap(srv->cfg.dax.opaque, 0, srv->cfg.dax.window_size))
+		log_warn("INIT: could not clear the DAX window");
 	atomic_store(&srv->proto_minor, out->minor);
 	atomic_store(&srv->initialized, true);
 	log_info("INIT: guest 7.%u, using 7.%u, flags %#x", in.minor,
@@ -472,6 +486,11 @@ void fs_server_set_complete(struct fs_server *srv, fs_complete_fn *complete)
 	pthread_mutex_lock(&srv->locks.lock);
 	srv->locks.complete = complete;
 	pthread_mutex_unlock(&srv->locks.lock);
+}
+
+void fs_server_set_dax(struct fs_server *srv, const struct fs_dax_ops *dax)
+{
+	srv->cfg.dax = *dax;
 }
 
 bool fs_server_cancel(struct fs_server *srv, void *token)

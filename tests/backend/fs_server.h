@@ -23,7 +23,11 @@ enum fs_cache_mode {
 /*
  * Optional hooks into the transport for the DAX window (FUSE_SETUPMAPPING /
  * FUSE_REMOVEMAPPING).  NULL map means "no window": those opcodes answer
- * -ENOSYS.  Both return 0 or a negative errno.
+ * -ENOSYS.  Both return 0 or a negative errno.  map replaces mappings
+ * lying inside the new range (mmap MAP_FIXED semantics: how a client
+ * upgrades a read-only range to writable); unmap removes every mapping
+ * inside the range, none being fine.  Either fails with -EINVAL rather
+ * than cut an existing mapping in two.
  */
 struct fs_dax_ops {
 	int (*map)(void *opaque, int fd, uint64_t fd_offset,
@@ -33,6 +37,13 @@ struct fs_dax_ops {
 	uint64_t window_size;	/* bytes; 0 = no window */
 };
 
+/*
+ * Late wiring of the DAX hooks (the transport is created after the
+ * server, and it is what owns the window).  Call before serving requests.
+ */
+struct fs_server;
+void fs_server_set_dax(struct fs_server *srv, const struct fs_dax_ops *dax);
+
 struct fs_config {
 	const char *shared_dir;
 	enum fs_cache_mode cache;
@@ -40,6 +51,11 @@ struct fs_config {
 	bool xattr;			/* serve xattrs (default true) */
 	const char *fault_spec;		/* --fault, see fs_fault.h; NULL = none */
 	struct fs_dax_ops dax;
+	/*
+	 * Per-inode DAX (the guest's dax=inode): regular files with the
+	 * sticky bit (chmod +t) carry FUSE_ATTR_DAX.  Needs a window.
+	 */
+	bool dax_inode_sticky;
 };
 
 struct fs_server;

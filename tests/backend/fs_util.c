@@ -75,6 +75,15 @@ void fs_fill_entry(const struct fs_server *srv, struct fuse_entry_out *e,
 	e->entry_valid = fs_timeout(srv);
 	e->attr_valid = fs_timeout(srv);
 	fs_fill_attr(&e->attr, st);
+	fs_fill_attr_flags(srv, &e->attr, st);
+}
+
+void fs_fill_attr_flags(const struct fs_server *srv, struct fuse_attr *a,
+			const struct stat *st)
+{
+	if (srv->cfg.dax_inode_sticky && srv->cfg.dax.window_size &&
+	    S_ISREG(st->st_mode) && (st->st_mode & S_ISVTX))
+		a->flags |= FUSE_ATTR_DAX;
 }
 
 /*

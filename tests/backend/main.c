@@ -36,6 +36,7 @@ struct options {
 	unsigned int queues;
 	const char *fault;
 	uint64_t cache_size;
+	bool dax_inode_sticky;
 };
 
 static void usage(FILE *f)
@@ -56,6 +57,8 @@ static void usage(FILE *f)
 		"  --fault SPEC           fault injection (testing), see fs_fault.h\n"
 		"  --no-xattr             do not serve extended attributes\n"
 		"  --cache-size SIZE      DAX window size, e.g. 8G (0 = none, default)\n"
+		"  --dax-inode sticky     per-inode DAX (guest mounts dax=inode): regular\n"
+		"                         files with the sticky bit (chmod +t) use DAX\n"
 		"  --help                 this text\n",
 		VU_TAG_MAX, VU_MAX_REQUEST_QUEUES);
 }
@@ -102,7 +105,7 @@ static bool parse_size(const char *s, uint64_t *out)
 
 enum {
 	OPT_SOCKET = 256, OPT_SHARED, OPT_TAG, OPT_CACHE, OPT_RO, OPT_QUEUES,
-	OPT_LOG, OPT_FAULT, OPT_NOXATTR, OPT_CACHE_SIZE, OPT_HELP,
+	OPT_LOG, OPT_FAULT, OPT_NOXATTR, OPT_CACHE_SIZE, OPT_DAX_INODE, OPT_HELP,
 };
 
 static void parse_args(int argc, char **argv, struct options *o)
@@ -118,6 +121,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "fault", required_argument, NULL, OPT_FAULT },
 		{ "no-xattr", no_argument, NULL, OPT_NOXATTR },
 		{ "cache-size", required_argument, NULL, OPT_CACHE_SIZE },
+		{ "dax-inode", required_argument, NULL, OPT_DAX_INODE },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -185,6 +189,16 @@ static void parse_args(int argc, char **argv, struct options *o)
 			if (!parse_size(optarg, &o->cache_size))
 				usage_error("--cache-size: '%s' is not a size (e.g. 0, 512M, 8G)",
 					    optarg);
+			/* the window is made of mmap()s: whole pages */
+			if (o->cache_size % (uint64_t)sysconf(_SC_PAGESIZE))
+				usage_error("--cache-size: '%s' is not a multiple of the page size",
+					    optarg);
+			break;
+		case OPT_DAX_INODE:
+			if (strcmp(optarg, "sticky"))
+				usage_error("--dax-inode: '%s' is not a rule (sticky)",
+					    optarg);
+			o->dax_inode_sticky = true;
 			break;
 		case OPT_HELP:
 			usage(stdout);
@@ -201,6 +215,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 		usage_error("--socket-path is required");
 	if (!o->shared_dir)
 		usage_error("--shared-dir is required");
+	/* QEMU maps every window range writable: no way to keep it read-only */
+	if (o->readonly && o->cache_size)
+		usage_error("--readonly cannot be combined with --cache-size");
+	if (o->dax_inode_sticky && !o->cache_size)
+		usage_error("--dax-inode needs a window (--cache-size)");
 	errno = 0;
 	if (stat(o->shared_dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		usage_error("--shared-dir %s: %s", o->shared_dir,
@@ -324,10 +343,7 @@ int main(int argc, char **argv)
 	cfg.readonly = o.readonly;
 	cfg.xattr = o.xattr;
 	cfg.fault_spec = o.fault;
-	/* no DAX window on this transport yet: map == NULL means -ENOSYS */
-	if (o.cache_size)
-		log_warn("--cache-size %" PRIu64 ": no DAX window support yet, ignored",
-			 o.cache_size);
+	cfg.dax_inode_sticky = o.dax_inode_sticky;
 	srv = fs_server_new(&cfg);
 	if (!srv) {
 		log_err("cannot serve %s: %s", o.shared_dir, strerror(errno));
@@ -337,6 +353,11 @@ int main(int argc, char **argv)
 	if (!dev) {
 		log_err("device setup: %s", strerror(errno));
 		goto out_srv;
+	}
+	if (vu_dev_set_window(dev, o.cache_size) < 0) {
+		log_err("--cache-size %" PRIu64 ": %s", o.cache_size,
+			strerror(errno));
+		goto out_dev;
 	}
 	lfd = listen_on(o.socket_path);
 	if (lfd < 0)

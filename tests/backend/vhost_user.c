@@ -25,16 +25,20 @@
  * index and fd count is checked; a malformed message ends the connection.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "dax_window.h"
 #include "log.h"
 #include "vhost_user.h"
 #include "virtqueue.h"
@@ -63,6 +67,17 @@ enum {
 	VU_GET_CONFIG = 24,
 	VU_SET_CONFIG = 25,
 	VU_RESET_DEVICE = 34,
+	VU_GET_MAX_MEM_SLOTS = 36,
+	VU_ADD_MEM_REG = 37,
+	VU_REM_MEM_REG = 38,
+	VU_GET_SHMEM_CONFIG = 44,
+};
+
+/* back-end requests (on the SET_BACKEND_REQ_FD channel) */
+enum {
+	VU_BACKEND_SHARED_OBJECT_REMOVE = 7,
+	VU_BACKEND_SHMEM_MAP = 9,
+	VU_BACKEND_SHMEM_UNMAP = 10,
 };
 
 #define VU_VERSION		0x1
@@ -84,7 +99,15 @@ enum {
 #define VU_PROTO_BACKEND_REQ	5
 #define VU_PROTO_CONFIG		9
 #define VU_PROTO_BACKEND_SEND_FD 10
+#define VU_PROTO_CONFIGURE_MEM_SLOTS 15
 #define VU_PROTO_RESET_DEVICE	13
+/*
+ * Shared-memory regions: GET_SHMEM_CONFIG, BACKEND_SHMEM_MAP/UNMAP.  QEMU
+ * 11.1 calls it VHOST_USER_PROTOCOL_F_SHMEM_MAP and uses bit 22 (measured:
+ * it sets 22, not 20, in SET_PROTOCOL_FEATURES and then asks for the
+ * regions); its generic PCI device puts them in BAR 4.
+ */
+#define VU_PROTO_SHMEM		22
 
 #define BIT(n)	(1ull << (n))
 
@@ -92,7 +115,7 @@ static const uint64_t vu_features =
 	BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_RING_INDIRECT_DESC) |
 	BIT(VIRTIO_F_RING_EVENT_IDX) | BIT(VHOST_USER_F_PROTOCOL_FEATURES);
 
-static const uint64_t vu_protocol_features =
+static const uint64_t vu_base_protocol_features =
 	BIT(VU_PROTO_MQ) | BIT(VU_PROTO_REPLY_ACK) | BIT(VU_PROTO_BACKEND_REQ) |
 	BIT(VU_PROTO_CONFIG) | BIT(VU_PROTO_BACKEND_SEND_FD) |
 	BIT(VU_PROTO_RESET_DEVICE);
@@ -102,6 +125,28 @@ static const uint64_t vu_protocol_features =
 #define VU_MAX_FDS	8
 #define VU_CONFIG_MAX	256
 #define VU_CONFIG_HDR	12	/* offset, size, flags */
+#define VU_MAX_SHMEM	256	/* VhostUserShMemConfig.memory_sizes[] */
+#define VU_SHMID_CACHE	0	/* virtio-fs: shared-memory id of the DAX window */
+/* How long a worker waits for the front end to answer a map request. */
+#define VU_BACKEND_TIMEOUT_MS	10000
+
+/* VhostUserMMap: the payload of BACKEND_SHMEM_MAP / _UNMAP */
+struct vu_mmap {
+	uint8_t shmid;
+	uint8_t padding[7];
+	uint64_t fd_offset;
+	uint64_t shm_offset;
+	uint64_t len;
+	uint64_t flags;		/* VU_MMAP_RW or 0 (read-only) */
+};
+#define VU_MMAP_RW	1ull
+
+/* VhostUserShMemConfig: the reply to GET_SHMEM_CONFIG */
+struct vu_shmem_config {
+	uint32_t nregions;
+	uint32_t padding;
+	uint64_t sizes[VU_MAX_SHMEM];
+};
 
 struct vu_msg {
 	uint32_t request;
@@ -137,6 +182,13 @@ struct vu_msg {
 			uint32_t flags;
 			uint8_t data[VU_CONFIG_MAX];
 		} config;
+		struct {
+			uint64_t padding;
+			uint64_t gpa;
+			uint64_t size;
+			uint64_t uaddr;
+			uint64_t mmap_offset;
+		} memreg;
 		uint8_t raw[VU_MAX_PAYLOAD];
 	} p;
 	int fds[VU_MAX_FDS];
@@ -186,10 +238,40 @@ struct vu_dev {
 
 	int conn_fd;
 	int exit_efd;		/* workers: fs_server_should_exit() */
-	int backend_fd;		/* SET_BACKEND_REQ_FD channel, kept for DAX */
+	int backend_fd;		/* SET_BACKEND_REQ_FD channel, under dax_mu */
 	uint64_t features;
 	uint64_t protocol_features;
 	struct vq_mem mem;
+
+	/*
+	 * The DAX window.  Workers map and unmap (FUSE_SETUPMAPPING) by
+	 * sending back-end requests and waiting for each answer; dax_mu
+	 * serialises them and guards the table and the channel.  A wait that
+	 * timed out leaves its answer to come: backend_stale counts answers
+	 * to skip before the next one is ours.
+	 */
+	uint64_t window_size;	/* 0: no window offered */
+	pthread_mutex_t dax_mu;
+	struct dax_window window;
+	unsigned int backend_stale;
+	bool dax_warned;
+
+	/*
+	 * Files ever mapped into the window, by (st_dev, st_ino).  QEMU
+	 * reports each window mapping to vhost as one more guest memory
+	 * region (SET_MEM_TABLE right after it answers SHMEM_MAP/UNMAP);
+	 * we do not need those, and remapping guest memory means stopping
+	 * the workers, one of which may be waiting on the back-end channel
+	 * for QEMU, which waits for our answer: a deadlock.  So a table that
+	 * only differs in window regions changes nothing.  Own lock: the
+	 * control thread must never wait for dax_mu.
+	 */
+	pthread_mutex_t files_mu;
+	struct vu_file_id {
+		dev_t dev;
+		ino_t ino;
+	} *files;
+	size_t nfiles, files_cap;
 };
 
 static void close_fd(int *fd)
@@ -666,6 +748,148 @@ static struct vu_queue *vu_get_queue(struct vu_dev *dev, const char *name,
 	return &dev->queues[index];
 }
 
+/* true if fd is a file the DAX window maps (or mapped) */
+static bool vu_is_window_file(struct vu_dev *dev, int fd)
+{
+	struct stat st;
+	bool found = false;
+
+	if (fstat(fd, &st) < 0)
+		return false;
+	pthread_mutex_lock(&dev->files_mu);
+	for (size_t i = 0; i < dev->nfiles && !found; i++)
+		found = dev->files[i].dev == st.st_dev &&
+			dev->files[i].ino == st.st_ino;
+	pthread_mutex_unlock(&dev->files_mu);
+	return found;
+}
+
+static void vu_note_window_file(struct vu_dev *dev, const struct stat *st)
+{
+	pthread_mutex_lock(&dev->files_mu);
+	for (size_t i = 0; i < dev->nfiles; i++)
+		if (dev->files[i].dev == st->st_dev &&
+		    dev->files[i].ino == st->st_ino)
+			goto out;
+	if (dev->nfiles == dev->files_cap) {
+		size_t cap = dev->files_cap ? 2 * dev->files_cap : 64;
+		struct vu_file_id *f = realloc(dev->files, cap * sizeof(*f));
+
+		if (!f)
+			goto out;	/* then its region is mapped: harmless */
+		dev->files = f;
+		dev->files_cap = cap;
+	}
+	dev->files[dev->nfiles++] = (struct vu_file_id){ st->st_dev, st->st_ino };
+out:
+	pthread_mutex_unlock(&dev->files_mu);
+}
+
+static bool vu_same_regions(const struct vq_mem *a, const struct vq_mem *b)
+{
+	if (a->nregions != b->nregions)
+		return false;
+	for (unsigned int i = 0; i < a->nregions; i++)
+		if (a->regions[i].gpa != b->regions[i].gpa ||
+		    a->regions[i].size != b->regions[i].size ||
+		    a->regions[i].uaddr != b->regions[i].uaddr)
+			return false;
+	return true;
+}
+
+/* Maps one guest memory region; 0 or -1 (logged). */
+static int vu_map_region(struct vq_region *r, uint64_t gpa, uint64_t size,
+			 uint64_t uaddr, uint64_t off, int fd)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t align = off & ~(uint64_t)(page - 1);
+	void *p;
+
+	if (!size || gpa + size < gpa || uaddr + size < uaddr ||
+	    off + size < off || size + (off - align) > SIZE_MAX) {
+		log_err("memory region gpa 0x%llx size 0x%llx is invalid",
+			(unsigned long long)gpa, (unsigned long long)size);
+		return -1;
+	}
+	p = mmap(NULL, size + (off - align), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_NORESERVE, fd, (off_t)align);
+	if (p == MAP_FAILED) {
+		log_err("mmap of a memory region (%llu bytes): %s",
+			(unsigned long long)size, strerror(errno));
+		return -1;
+	}
+	r->gpa = gpa;
+	r->size = size;
+	r->uaddr = uaddr;
+	r->map_base = p;
+	r->map_len = size + (off - align);
+	r->host = (uint8_t *)p + (off - align);
+	return 0;
+}
+
+static int vu_find_region(const struct vq_mem *mem, uint64_t gpa,
+			  uint64_t size, uint64_t uaddr)
+{
+	for (unsigned int i = 0; i < mem->nregions; i++)
+		if (mem->regions[i].gpa == gpa && mem->regions[i].size == size &&
+		    mem->regions[i].uaddr == uaddr)
+			return (int)i;
+	return -1;
+}
+
+/* ADD_MEM_REG: 0, 1 (refused), -1 (malformed) */
+static int vu_add_mem_reg(struct vu_dev *dev, struct vu_msg *m)
+{
+	struct vq_region r;
+
+	if (!vu_expect(m, "ADD_MEM_REG", sizeof(m->p.memreg), 1))
+		return -1;
+	/* a DAX window mapping: we serve it, we need not read it */
+	if (vu_is_window_file(dev, m->fds[0]))
+		return 0;
+	if (vu_find_region(&dev->mem, m->p.memreg.gpa, m->p.memreg.size,
+			   m->p.memreg.uaddr) >= 0)
+		return 0;
+	if (dev->mem.nregions == VQ_MAX_REGIONS) {
+		log_err("ADD_MEM_REG: more than %d guest memory regions",
+			VQ_MAX_REGIONS);
+		return 1;
+	}
+	if (vu_map_region(&r, m->p.memreg.gpa, m->p.memreg.size,
+			  m->p.memreg.uaddr, m->p.memreg.mmap_offset,
+			  m->fds[0]) < 0)
+		return 1;
+	/* workers read the table without locks: change it only while stopped */
+	vu_stop_all(dev);
+	dev->mem.regions[dev->mem.nregions++] = r;
+	log_debug("ADD_MEM_REG: gpa 0x%llx size 0x%llx",
+		  (unsigned long long)r.gpa, (unsigned long long)r.size);
+	return vu_update_all(dev);
+}
+
+/* REM_MEM_REG: 0 or -1 (malformed); an unknown region is not an error */
+static int vu_rem_mem_reg(struct vu_dev *dev, struct vu_msg *m)
+{
+	struct vq_mem *mem = &dev->mem;
+	int i;
+
+	if (m->size != sizeof(m->p.memreg) || m->nfds > 1) {
+		vu_expect(m, "REM_MEM_REG", sizeof(m->p.memreg), 0);
+		return -1;
+	}
+	i = vu_find_region(mem, m->p.memreg.gpa, m->p.memreg.size,
+			   m->p.memreg.uaddr);
+	if (i < 0)
+		return 0;	/* a window mapping, which we never mapped */
+	vu_stop_all(dev);
+	vu_cancel_all(dev);
+	munmap(mem->regions[i].map_base, mem->regions[i].map_len);
+	memmove(&mem->regions[i], &mem->regions[i + 1],
+		(mem->nregions - (unsigned int)i - 1) * sizeof(mem->regions[0]));
+	mem->nregions--;
+	return vu_update_all(dev);
+}
+
 static int vu_set_mem_table(struct vu_dev *dev, struct vu_msg *m)
 {
 	long page = sysconf(_SC_PAGESIZE);
@@ -675,15 +899,34 @@ static int vu_set_mem_table(struct vu_dev *dev, struct vu_msg *m)
 	if (m->size < 8 || n > VQ_MAX_REGIONS ||
 	    !vu_expect(m, "SET_MEM_TABLE", 8 + 32 * n, (int)n))
 		return -1;
+	/* the guest RAM part of the table: is it what we have? */
+	for (uint32_t i = 0; i < n; i++) {
+		struct vq_region *r = &mem.regions[mem.nregions];
+
+		if (vu_is_window_file(dev, m->fds[i]))
+			continue;
+		r->gpa = m->p.mem.regions[i].gpa;
+		r->size = m->p.mem.regions[i].size;
+		r->uaddr = m->p.mem.regions[i].uaddr;
+		mem.nregions++;
+	}
+	if (mem.nregions && vu_same_regions(&mem, &dev->mem)) {
+		log_debug("SET_MEM_TABLE: guest RAM unchanged (%u window regions)",
+			  n - mem.nregions);
+		return 0;
+	}
+	memset(&mem, 0, sizeof(mem));
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t gpa = m->p.mem.regions[i].gpa;
 		uint64_t size = m->p.mem.regions[i].size;
 		uint64_t uaddr = m->p.mem.regions[i].uaddr;
 		uint64_t off = m->p.mem.regions[i].mmap_offset;
 		uint64_t align = off & ~(uint64_t)(page - 1);
-		struct vq_region *r = &mem.regions[i];
+		struct vq_region *r = &mem.regions[mem.nregions];
 		void *p;
 
+		if (vu_is_window_file(dev, m->fds[i]))
+			continue;
 		if (!size || gpa + size < gpa || uaddr + size < uaddr ||
 		    off + size < off || size + (off - align) > SIZE_MAX) {
 			log_err("SET_MEM_TABLE: region %u is invalid", i);
@@ -702,7 +945,7 @@ static int vu_set_mem_table(struct vu_dev *dev, struct vu_msg *m)
 		r->map_base = p;
 		r->map_len = size + (off - align);
 		r->host = (uint8_t *)p + (off - align);
-		mem.nregions = i + 1;
+		mem.nregions++;
 		log_debug("region %u: gpa 0x%llx size 0x%llx uaddr 0x%llx", i,
 			  (unsigned long long)gpa, (unsigned long long)size,
 			  (unsigned long long)uaddr);
@@ -794,12 +1037,378 @@ static int vu_get_config(struct vu_dev *dev, struct vu_msg *m)
 	return vu_send_reply(dev, m, &m->p, m->size);
 }
 
+/* ---- the DAX window: shared-memory region 0 ---- */
+
+static uint64_t vu_protocol_features(const struct vu_dev *dev)
+{
+	uint64_t f = vu_base_protocol_features;
+
+	/*
+	 * No window, no region: the front end then offers no BAR for it.
+	 * With one, memory slots one by one: QEMU reports each mapping as a
+	 * guest memory region, and a whole table holds only 8 (more make it
+	 * fail to send the table, loudly, on every map).
+	 */
+	if (dev->window_size)
+		f |= BIT(VU_PROTO_SHMEM) | BIT(VU_PROTO_CONFIGURE_MEM_SLOTS);
+	return f;
+}
+
+static int vu_get_shmem_config(struct vu_dev *dev, const struct vu_msg *m)
+{
+	struct vu_shmem_config c = { 0 };
+
+	if (dev->window_size) {
+		c.nregions = 1;
+		c.sizes[VU_SHMID_CACHE] = dev->window_size;
+	}
+	return vu_send_reply(dev, m, &c, sizeof(c));
+}
+
+/* The front end forgets every mapping on reset and disconnect: so do we. */
+static void vu_dax_forget(struct vu_dev *dev)
+{
+	pthread_mutex_lock(&dev->dax_mu);
+	dax_window_clear(&dev->window);
+	dev->backend_stale = 0;
+	pthread_mutex_unlock(&dev->dax_mu);
+}
+
+/* dax_mu held.  0 if back-end requests can map, else -EOPNOTSUPP. */
+static int vu_dax_ready(struct vu_dev *dev)
+{
+	const uint64_t need = BIT(VU_PROTO_SHMEM) | BIT(VU_PROTO_BACKEND_REQ) |
+			      BIT(VU_PROTO_BACKEND_SEND_FD);
+
+	if (dev->backend_fd >= 0 && (dev->protocol_features & need) == need)
+		return 0;
+	if (!dev->dax_warned)
+		log_warn("DAX: the front end did not set up the back-end channel with shared memory (protocol features 0x%llx): mappings refused",
+			 (unsigned long long)dev->protocol_features);
+	dev->dax_warned = true;
+	return -EOPNOTSUPP;
+}
+
+/* Sends one back-end request, with fd (if >= 0) attached; dax_mu held. */
+static int vu_backend_send(struct vu_dev *dev, uint32_t req,
+			   const void *payload, uint32_t size, int fd,
+			   bool need_reply)
+{
+	struct {
+		uint32_t request, flags, size;
+		uint8_t data[sizeof(struct vu_mmap)];
+	} __attribute__((packed)) msg = {
+		.request = req,
+		.flags = VU_VERSION | (need_reply ? VU_FLAG_NEED_REPLY : 0),
+		.size = size,
+	};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov = { .iov_base = &msg, .iov_len = VU_HDR_SIZE + size };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+	ssize_t n;
+
+	if (size > sizeof(msg.data))
+		return -EINVAL;
+	memcpy(msg.data, payload, size);
+	if (fd >= 0) {
+		memset(&cbuf, 0, sizeof(cbuf));
+		mh.msg_control = cbuf.buf;
+		mh.msg_controllen = sizeof(cbuf.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	do {
+		n = sendmsg(dev->backend_fd, &mh, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)iov.iov_len) {
+		log_err("DAX: back-end request %u: %s", req,
+			n < 0 ? strerror(errno) : "short send");
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Waits for the front end's answer to request req; dax_mu held.  0 when
+ * it says success, -EIO when it refused, -ETIMEDOUT when it did not answer
+ * in time (its answer is then skipped when it comes).
+ */
+static int vu_backend_wait(struct vu_dev *dev, uint32_t req)
+{
+	struct pollfd pfd = { .fd = dev->backend_fd, .events = POLLIN };
+	struct {
+		uint32_t request, flags, size;
+	} hdr;
+	uint64_t val;
+	int r;
+
+	for (;;) {
+		do {
+			r = poll(&pfd, 1, VU_BACKEND_TIMEOUT_MS);
+		} while (r < 0 && errno == EINTR);
+		if (r == 0) {
+			log_err("DAX: no answer to back-end request %u in %d ms",
+				req, VU_BACKEND_TIMEOUT_MS);
+			dev->backend_stale++;
+			return -ETIMEDOUT;
+		}
+		if (r < 0 || read_full(dev->backend_fd, &hdr, sizeof(hdr)) ||
+		    hdr.size != sizeof(val) ||
+		    read_full(dev->backend_fd, &val, sizeof(val))) {
+			log_err("DAX: back-end channel broken (reading the answer to %u)",
+				req);
+			close_fd(&dev->backend_fd);
+			return -EIO;
+		}
+		if (dev->backend_stale) {
+			dev->backend_stale--;
+			continue;
+		}
+		if (hdr.request != req || !(hdr.flags & VU_FLAG_REPLY)) {
+			log_err("DAX: answer to request %u (flags 0x%x) while waiting for %u",
+				hdr.request, hdr.flags, req);
+			close_fd(&dev->backend_fd);
+			return -EIO;
+		}
+		return val ? -EIO : 0;
+	}
+}
+
+static int vu_backend_request(struct vu_dev *dev, uint32_t req,
+			      const struct vu_mmap *mm, int fd)
+{
+	bool ack = dev->protocol_features & BIT(VU_PROTO_REPLY_ACK);
+	int err = vu_backend_send(dev, req, mm, sizeof(*mm), fd, ack);
+
+	/* without REPLY_ACK there is no way to learn the outcome */
+	if (!err && ack)
+		err = vu_backend_wait(dev, req);
+	log_debug("DAX: back-end request %u: fd off 0x%llx window 0x%llx+0x%llx flags %llu: %d",
+		  req, (unsigned long long)mm->fd_offset,
+		  (unsigned long long)mm->shm_offset,
+		  (unsigned long long)mm->len, (unsigned long long)mm->flags,
+		  err);
+	return err;
+}
+
+/*
+ * QEMU answers SHMEM_MAP before it commits the new memory layout (the
+ * commit sends us a memory table, and it must not wait for that while we
+ * wait for the answer).  A guest told "mapped" at once could read the
+ * range before it is there and see zeros.  QEMU handles back-end requests
+ * in order, so the answer to any later request means the commit is done:
+ * SHARED_OBJECT_REMOVE of an object nobody added is such a no-op.
+ */
+static void vu_backend_barrier(struct vu_dev *dev)
+{
+	static const uint8_t no_uuid[16];
+	int err;
+
+	if (!(dev->protocol_features & BIT(VU_PROTO_REPLY_ACK)))
+		return;
+	err = vu_backend_send(dev, VU_BACKEND_SHARED_OBJECT_REMOVE, no_uuid,
+			      sizeof(no_uuid), -1, true);
+	if (!err)
+		err = vu_backend_wait(dev, VU_BACKEND_SHARED_OBJECT_REMOVE);
+	/* its answer is "not removed": only that it came matters */
+	if (err && err != -EIO)
+		log_warn("DAX: no answer to the barrier after a map (%s)",
+			 strerror(-err));
+}
+
+/* Unmaps window.maps[i] and forgets it; dax_mu held. */
+static int vu_dax_unmap_at(struct vu_dev *dev, size_t i)
+{
+	const struct dax_map *d = &dev->window.maps[i];
+	struct vu_mmap mm = {
+		.shmid = VU_SHMID_CACHE, .shm_offset = d->off, .len = d->len,
+	};
+	int err = vu_backend_request(dev, VU_BACKEND_SHMEM_UNMAP, &mm, -1);
+
+	if (err) {
+		log_err("DAX: unmapping 0x%llx+0x%llx: %s",
+			(unsigned long long)d->off, (unsigned long long)d->len,
+			strerror(-err));
+		return err;
+	}
+	dax_window_remove_at(&dev->window, i);
+	return 0;
+}
+
+/* Unmaps every mapping inside [off, off + len); dax_mu held. */
+static int vu_dax_unmap_range(struct vu_dev *dev, uint64_t off, uint64_t len)
+{
+	size_t first, count;
+	int err;
+
+	if (dax_window_covered(&dev->window, off, len, &first, &count)) {
+		log_warn("DAX: 0x%llx+0x%llx would split a mapping: refused",
+			 (unsigned long long)off, (unsigned long long)len);
+		return -EINVAL;
+	}
+	/* from the end: indices below stay valid */
+	while (count--) {
+		err = vu_dax_unmap_at(dev, first + count);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * QEMU 11.1 maps a region with memory_region_init_ram_from_fd(), which
+ * refuses a file whose size falls inside the mapped range ("backing store
+ * size ... is too small") and grows an empty file to the mapping's end.
+ * A client maps fixed-size pieces (2 MiB for the kernel's), so every file
+ * tail hits the first rule.  Mapping past EOF is what mmap() allows and
+ * what the protocol means (the pages become valid as the file grows), so
+ * the file is grown to cover the range for the duration of the request
+ * and cut back to its size afterwards, with its mtime restored.  Returns
+ * true if the caller must call vu_dax_eof_restore().
+ */
+static bool vu_dax_eof_cover(int fd, uint64_t start, uint64_t end,
+			     const struct stat *st)
+{
+	uint64_t size;
+	char path[64];
+
+	if (!S_ISREG(st->st_mode))
+		return false;
+	/* a range wholly past a non-empty file's end is accepted as is */
+	size = (uint64_t)st->st_size;
+	if (size >= end || (size && size <= start))
+		return false;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	/* the fd may be read-only: truncate by path (we are the owner or root) */
+	if (truncate(path, (off_t)end) < 0) {
+		log_warn("DAX: cannot cover the mapping's end (%s): QEMU may refuse it",
+			 strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static void vu_dax_eof_restore(int fd, uint64_t end, const struct stat *st)
+{
+	struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, st->st_mtim };
+	struct stat now;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	/* somebody else wrote past the old end meanwhile: leave it be */
+	if (fstat(fd, &now) == 0 && (uint64_t)now.st_size != end)
+		return;
+	if (truncate(path, st->st_size) < 0 ||
+	    utimensat(AT_FDCWD, path, ts, 0) < 0)
+		log_err("DAX: restoring the size of a file after mapping: %s",
+			strerror(errno));
+}
+
+/* fs_dax_ops.map, from a queue worker */
+static int vu_dax_map(void *opaque, int fd, uint64_t fd_offset,
+		      uint64_t off, uint64_t len, bool writable)
+{
+	struct vu_dev *dev = opaque;
+	struct vu_mmap mm = {
+		.shmid = VU_SHMID_CACHE, .fd_offset = fd_offset,
+		.shm_offset = off, .len = len,
+		.flags = writable ? VU_MMAP_RW : 0,
+	};
+	bool covered;
+	struct stat st;
+	int err;
+
+	pthread_mutex_lock(&dev->dax_mu);
+	err = vu_dax_ready(dev);
+	if (!err && !dax_window_range_ok(&dev->window, off, len))
+		err = -EINVAL;
+	/* the front end refuses to map over a mapping: unmap it first */
+	if (!err)
+		err = vu_dax_unmap_range(dev, off, len);
+	if (!err && fstat(fd, &st) < 0)
+		err = -errno;
+	if (!err) {
+		/* before QEMU can report the region in a memory table */
+		vu_note_window_file(dev, &st);
+		covered = vu_dax_eof_cover(fd, fd_offset, fd_offset + len,
+					   &st);
+		err = vu_backend_request(dev, VU_BACKEND_SHMEM_MAP, &mm, fd);
+		if (!err)
+			vu_backend_barrier(dev);
+		if (covered)
+			vu_dax_eof_restore(fd, fd_offset + len, &st);
+	}
+	if (!err) {
+		err = dax_window_add(&dev->window, off, len, writable);
+		if (err) {
+			/* cannot track it: do not leave it mapped */
+			mm.flags = 0;
+			mm.fd_offset = 0;
+			vu_backend_request(dev, VU_BACKEND_SHMEM_UNMAP, &mm, -1);
+		}
+	}
+	pthread_mutex_unlock(&dev->dax_mu);
+	log_debug("DAX: map fd off 0x%llx at 0x%llx+0x%llx %s: %d",
+		  (unsigned long long)fd_offset, (unsigned long long)off,
+		  (unsigned long long)len, writable ? "rw" : "ro", err);
+	return err;
+}
+
+/* fs_dax_ops.unmap, from a queue worker */
+static int vu_dax_unmap(void *opaque, uint64_t off, uint64_t len)
+{
+	struct vu_dev *dev = opaque;
+	int err;
+
+	pthread_mutex_lock(&dev->dax_mu);
+	if (!dax_window_range_ok(&dev->window, off, len))
+		err = -EINVAL;
+	else if (!dev->window.n)
+		err = 0;	/* nothing to do, even without a channel */
+	else
+		err = vu_dax_ready(dev) ?: vu_dax_unmap_range(dev, off, len);
+	pthread_mutex_unlock(&dev->dax_mu);
+	log_debug("DAX: unmap 0x%llx+0x%llx: %d", (unsigned long long)off,
+		  (unsigned long long)len, err);
+	return err;
+}
+
+int vu_dev_set_window(struct vu_dev *dev, uint64_t size)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct fs_dax_ops ops = {
+		.map = vu_dax_map, .unmap = vu_dax_unmap, .opaque = dev,
+		.window_size = size,
+	};
+
+	if (!size)
+		return 0;
+	if (page <= 0 || size % (uint64_t)page) {
+		errno = EINVAL;
+		return -1;
+	}
+	dev->window_size = size;
+	dax_window_init(&dev->window, size, (uint64_t)page);
+	fs_server_set_dax(dev->srv, &ops);
+	return 0;
+}
+
 /* Forget the front end's state: workers, rings, memory, channels. */
 static void vu_disconnect(struct vu_dev *dev)
 {
 	vu_reset_queues(dev);
 	vu_unmap_mem(&dev->mem);
+	vu_dax_forget(dev);
+	pthread_mutex_lock(&dev->dax_mu);
 	close_fd(&dev->backend_fd);
+	pthread_mutex_unlock(&dev->dax_mu);
 	dev->features = 0;
 	dev->protocol_features = 0;
 }
@@ -839,16 +1448,18 @@ static int vu_dispatch(struct vu_dev *dev, struct vu_msg *m, bool *replied)
 		if (!vu_expect(m, "GET_PROTOCOL_FEATURES", 0, 0))
 			return -1;
 		*replied = true;
-		return vu_reply_u64(dev, m, vu_protocol_features);
+		return vu_reply_u64(dev, m, vu_protocol_features(dev));
 	case VU_SET_PROTOCOL_FEATURES:
 		if (!vu_expect(m, "SET_PROTOCOL_FEATURES", 8, 0))
 			return -1;
-		if (m->p.u64 & ~vu_protocol_features) {
+		if (m->p.u64 & ~vu_protocol_features(dev)) {
 			log_err("SET_PROTOCOL_FEATURES: unsupported bits 0x%llx",
-				(unsigned long long)(m->p.u64 & ~vu_protocol_features));
+				(unsigned long long)(m->p.u64 &
+						     ~vu_protocol_features(dev)));
 			return -1;
 		}
 		dev->protocol_features = m->p.u64;
+		log_debug("protocol features 0x%llx", (unsigned long long)m->p.u64);
 		return 0;
 	case VU_SET_OWNER:
 		return vu_expect(m, "SET_OWNER", 0, 0) ? 0 : -1;
@@ -857,6 +1468,7 @@ static int vu_dispatch(struct vu_dev *dev, struct vu_msg *m, bool *replied)
 		if (!vu_expect(m, "RESET_DEVICE", 0, 0))
 			return -1;
 		vu_reset_queues(dev);
+		vu_dax_forget(dev);
 		dev->features = 0;
 		fs_server_reset(dev->srv);
 		return 0;
@@ -867,6 +1479,16 @@ static int vu_dispatch(struct vu_dev *dev, struct vu_msg *m, bool *replied)
 		return vu_reply_u64(dev, m, dev->nqueues);
 	case VU_SET_MEM_TABLE:
 		return vu_set_mem_table(dev, m);
+	case VU_GET_MAX_MEM_SLOTS:
+		if (!vu_expect(m, "GET_MAX_MEM_SLOTS", 0, 0))
+			return -1;
+		*replied = true;
+		/* guest RAM takes VQ_MAX_REGIONS at most; window ones are free */
+		return vu_reply_u64(dev, m, 512);
+	case VU_ADD_MEM_REG:
+		return vu_add_mem_reg(dev, m);
+	case VU_REM_MEM_REG:
+		return vu_rem_mem_reg(dev, m);
 	case VU_SET_VRING_NUM:
 		if (!vu_expect(m, "SET_VRING_NUM", 8, 0))
 			return -1;
@@ -951,13 +1573,21 @@ static int vu_dispatch(struct vu_dev *dev, struct vu_msg *m, bool *replied)
 	case VU_SET_BACKEND_REQ_FD:
 		if (!vu_expect(m, "SET_BACKEND_REQ_FD", 0, 1))
 			return -1;
+		pthread_mutex_lock(&dev->dax_mu);
 		close_fd(&dev->backend_fd);
 		dev->backend_fd = m->fds[0];
+		dev->backend_stale = 0;
+		pthread_mutex_unlock(&dev->dax_mu);
 		m->nfds = 0;
 		return 0;
 	case VU_GET_CONFIG:
 		*replied = true;
 		return vu_get_config(dev, m);
+	case VU_GET_SHMEM_CONFIG:
+		if (!vu_expect(m, "GET_SHMEM_CONFIG", 0, 0))
+			return -1;
+		*replied = true;
+		return vu_get_shmem_config(dev, m);
 	case VU_SET_CONFIG:
 		/* virtio-fs config space is read-only for the driver */
 		log_debug("SET_CONFIG refused: config space is read-only");
@@ -1062,6 +1692,9 @@ struct vu_dev *vu_dev_new(struct fs_server *srv, const char *tag,
 	dev->nqueues = nreq + 1;
 	dev->conn_fd = -1;
 	dev->backend_fd = -1;
+	pthread_mutex_init(&dev->dax_mu, NULL);
+	pthread_mutex_init(&dev->files_mu, NULL);
+	dax_window_init(&dev->window, 0, 1);
 	dev->exit_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	dev->queues = calloc(dev->nqueues, sizeof(*dev->queues));
 	if (dev->exit_efd < 0 || !dev->queues)
@@ -1084,6 +1717,8 @@ struct vu_dev *vu_dev_new(struct fs_server *srv, const char *tag,
 fail:
 	if (dev->exit_efd >= 0)
 		close(dev->exit_efd);
+	pthread_mutex_destroy(&dev->dax_mu);
+	pthread_mutex_destroy(&dev->files_mu);
 	free(dev->queues);
 	free(dev);
 	errno = ENOMEM;
@@ -1102,6 +1737,10 @@ void vu_dev_free(struct vu_dev *dev)
 		pthread_mutex_destroy(&dev->queues[i].mu);
 	}
 	close(dev->exit_efd);
+	dax_window_free(&dev->window);
+	pthread_mutex_destroy(&dev->dax_mu);
+	pthread_mutex_destroy(&dev->files_mu);
+	free(dev->files);
 	free(dev->queues);
 	free(dev);
 }

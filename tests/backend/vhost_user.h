@@ -21,6 +21,14 @@ struct vu_dev *vu_dev_new(struct fs_server *srv, const char *tag,
 			  unsigned int nreq);
 void vu_dev_free(struct vu_dev *dev);
 
+/*
+ * Offer a DAX window of size bytes (a multiple of the page size) as
+ * virtio shared-memory region 0, and serve FUSE_SETUPMAPPING /
+ * FUSE_REMOVEMAPPING through the front end's back-end channel.  Call
+ * before vu_serve().  0, or -1 with errno set.
+ */
+int vu_dev_set_window(struct vu_dev *dev, uint64_t size);
+
 enum vu_serve_result {
 	VU_DISCONNECTED,	/* front end went away (or sent garbage) */
 	VU_STOP,		/* stop_fd became readable (a signal) */

@@ -6,6 +6,9 @@
 # Layout under $VTEST_CACHE (default /var/cache/virtiofs-ng):
 #   <suite>/              debootstrap chroot (bullseye, trixie, sid) with the
 #                         kernel headers and the compiler that built them
+#   bookworm-backports/   no chroot: a private apt list (apt/) and the
+#                         6.12 headers unpacked with dpkg -x (root/); the
+#                         host's gcc-12 is the compiler they name
 #   kroot/<KVER>/         boot/vmlinuz-KVER + lib/modules/KVER (+ depmod
 #                         files), the tree run-vm --kroot boots
 #   matrix/<ver>.env      KVER=, KROOT=, CHROOT=, KDIR= for one kernel
@@ -23,7 +26,7 @@ suite_of() {
 	case "$1" in
 	5.10) echo bullseye ;;
 	6.1) echo host ;;
-	6.12) echo trixie ;;
+	6.12) echo "${VTEST_612_SUITE:-bookworm-backports}" ;;
 	7.2|sid-tools) echo sid ;;
 	*) return 1 ;;
 	esac

@@ -122,6 +122,28 @@ static void print_mounts(struct vfs_mounts *m, const struct vfs_device *d,
 		printf("-");
 }
 
+/*
+ * Which of the cases applies: the name "virtiofs" and every device are
+ * virtiofs_ng's, or the kernel's own virtiofs (a module, or built in as
+ * on Debian 6.12+) holds the name and the devices it probed first.
+ */
+static void list_case_note(void)
+{
+	if (!vfs_ng_driver_present())
+		return;
+	if (!vfs_kernel_driver_present()) {
+		fprintf(stderr, "virtiofsctl: note: virtiofs_ng serves every virtio-fs device; filesystem type %s\n",
+			vfs_ng_fstype());
+		return;
+	}
+	fprintf(stderr, "virtiofsctl: note: the kernel's virtiofs is %s and holds the devices listed with driver virtiofs; virtiofs_ng mounts as type virtiofs_ng; 'virtiofsctl bind TAG' moves an unmounted device to it",
+		vfs_kernel_driver_is_module() ? "a module" : "built in");
+	if (vfs_kernel_driver_is_module())
+		fprintf(stderr, "\n");
+	else
+		fprintf(stderr, ", initcall_blacklist=virtio_fs_init at boot gives it every device\n");
+}
+
 static int cmd_list(bool json)
 {
 	struct vfs_mounts *m = vfs_mounts_load();
@@ -179,6 +201,8 @@ static int cmd_list(bool json)
 		}
 		if (!list.n)
 			fprintf(stderr, "virtiofsctl: no virtio-fs devices\n");
+		else
+			list_case_note();
 	}
 	vfs_mounts_free(m);
 	return EX_OK;
