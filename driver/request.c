@@ -570,6 +570,29 @@ static void vng_intr_send(struct vng_intr *intr)
 		vng_intr_free(intr);
 }
 
+/*
+ * Parks intr on the retry list until jiffies reach due; false (and intr
+ * untouched) when the device is going away and takes no more.
+ */
+static bool vng_intr_queue(struct vng_intr *intr, unsigned long due)
+{
+	struct vng_dev *dev = intr->req->dev;
+	unsigned long now;
+
+	spin_lock(&dev->forget_lock);
+	if (!dev->forget_open) {
+		spin_unlock(&dev->forget_lock);
+		return false;
+	}
+	intr->due = due;
+	list_add_tail(&intr->entry, &dev->intr_retry);
+	spin_unlock(&dev->forget_lock);
+	now = jiffies;
+	schedule_delayed_work(&dev->intr_work,
+			      time_after(due, now) ? due - now : 0);
+	return true;
+}
+
 static void vng_intr_done(struct vng_xfer *xfer, int err)
 {
 	struct vng_intr *intr = container_of(xfer, struct vng_intr, xfer);
@@ -589,16 +612,8 @@ static void vng_intr_done(struct vng_xfer *xfer, int err)
 	} else if (oh.error == -EAGAIN &&
 		   !test_bit(VNG_REQ_FINISHED, &req->flags)) {
 		/* the host has not seen the request yet: try again soon */
-		spin_lock(&dev->forget_lock);
-		if (dev->forget_open) {
-			intr->due = jiffies + VNG_INTR_RETRY_DELAY;
-			list_add_tail(&intr->entry, &dev->intr_retry);
-			spin_unlock(&dev->forget_lock);
-			schedule_delayed_work(&dev->intr_work,
-					      VNG_INTR_RETRY_DELAY);
+		if (vng_intr_queue(intr, jiffies + VNG_INTR_RETRY_DELAY))
 			return;
-		}
-		spin_unlock(&dev->forget_lock);
 	}
 out:
 	vng_intr_free(intr);
@@ -623,16 +638,8 @@ static void vng_intr_retry_work(struct work_struct *work)
 		}
 		if (time_before(now, intr->due)) {
 			/* not yet: back on the list, the work comes again */
-			spin_lock(&dev->forget_lock);
-			if (!dev->forget_open) {
-				spin_unlock(&dev->forget_lock);
+			if (!vng_intr_queue(intr, intr->due))
 				vng_intr_free(intr);
-				continue;
-			}
-			list_add_tail(&intr->entry, &dev->intr_retry);
-			spin_unlock(&dev->forget_lock);
-			schedule_delayed_work(&dev->intr_work,
-					      intr->due - now);
 			continue;
 		}
 		intr->xfer.len = 0;
@@ -675,16 +682,8 @@ static void vng_req_interrupt(struct vng_req *req)
 	 * sends none at all; a request the host really holds (a lock wait)
 	 * still gets its INTERRUPT.
 	 */
-	spin_lock(&dev->forget_lock);
-	if (dev->forget_open) {
-		intr->due = jiffies + VNG_INTR_FIRST_DELAY;
-		list_add_tail(&intr->entry, &dev->intr_retry);
-		spin_unlock(&dev->forget_lock);
-		schedule_delayed_work(&dev->intr_work, VNG_INTR_FIRST_DELAY);
-		return;
-	}
-	spin_unlock(&dev->forget_lock);
-	vng_intr_free(intr);
+	if (!vng_intr_queue(intr, jiffies + VNG_INTR_FIRST_DELAY))
+		vng_intr_free(intr);
 }
 
 /* ---- sending ---------------------------------------------------------- */
