@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fs_fault.h"
+#include "fs_internal.h"
 #include "log.h"
 
 #define OPCODE_ALL	0xffffffffu
@@ -50,7 +51,7 @@ static const char *const opnames[] = {
 	[FUSE_COPY_FILE_RANGE] = "copy_file_range",
 	[FUSE_SETUPMAPPING] = "setupmapping",
 	[FUSE_REMOVEMAPPING] = "removemapping", [FUSE_SYNCFS] = "syncfs",
-	[FUSE_TMPFILE] = "tmpfile",
+	[FUSE_TMPFILE] = "tmpfile", [FS_FUSE_STATX] = "statx",
 };
 
 #define NOPNAMES (sizeof(opnames) / sizeof(opnames[0]))

@@ -24,12 +24,76 @@ struct fs_fault;
 #define FS_MAX_REQ		(FS_MAX_WRITE + 64u * 1024u + 8192u)
 /* No reply may be larger than this (READ, READDIR, GETXATTR, LISTXATTR). */
 #define FS_MAX_REPLY		(FS_MAX_WRITE + 4096u)
-/* The protocol minor we implement; we answer min(guest, this). */
-#define FS_OUR_MINOR		38u
+/*
+ * The protocol minor we implement; we answer min(guest, this).  7.39 only
+ * added FUSE_STATX (below) and the FUSE_DIRECT_IO_ALLOW_MMAP flag, which
+ * we never grant: no struct a guest reads changes size or meaning.
+ */
+#define FS_OUR_MINOR		39u
 /* log2 of the alignment of DAX mapping offsets and lengths (pages) */
 #define FS_MAP_ALIGN_SHIFT	12u
 /* Oldest guest minor whose struct sizes we handle. */
 #define FS_MIN_MINOR		12u
+
+/*
+ * FUSE_STATX (7.39): our own copy of its structs under our own names, so
+ * the server builds against Debian 12's 7.38 <linux/fuse.h> and a newer
+ * one alike.  Bit for bit the layout of the kernel's uapi.
+ */
+#define FS_FUSE_STATX		52u
+/* fuse_statx_in.getattr_flags: fh names the open file (FUSE_GETATTR_FH) */
+#define FS_STATX_GETATTR_FH	(1u << 0)
+
+struct fs_fuse_sx_time {
+	int64_t tv_sec;
+	uint32_t tv_nsec;
+	int32_t reserved;
+};
+
+struct fs_fuse_statx {
+	uint32_t mask;
+	uint32_t blksize;
+	uint64_t attributes;
+	uint32_t nlink;
+	uint32_t uid;
+	uint32_t gid;
+	uint16_t mode;
+	uint16_t spare0[1];
+	uint64_t ino;
+	uint64_t size;
+	uint64_t blocks;
+	uint64_t attributes_mask;
+	struct fs_fuse_sx_time atime;
+	struct fs_fuse_sx_time btime;
+	struct fs_fuse_sx_time ctime;
+	struct fs_fuse_sx_time mtime;
+	uint32_t rdev_major;
+	uint32_t rdev_minor;
+	uint32_t dev_major;
+	uint32_t dev_minor;
+	uint64_t spare2[14];
+};
+
+struct fs_fuse_statx_in {
+	uint32_t getattr_flags;
+	uint32_t reserved;
+	uint64_t fh;
+	uint32_t sx_flags;
+	uint32_t sx_mask;
+};
+
+struct fs_fuse_statx_out {
+	uint64_t attr_valid;
+	uint32_t attr_valid_nsec;
+	uint32_t flags;
+	uint64_t spare[2];
+	struct fs_fuse_statx stat;
+};
+
+_Static_assert(sizeof(struct fs_fuse_statx) == 256, "fuse_statx layout");
+_Static_assert(sizeof(struct fs_fuse_statx_in) == 24, "fuse_statx_in layout");
+_Static_assert(sizeof(struct fs_fuse_statx_out) == 288,
+	       "fuse_statx_out layout");
 
 /* op return value meaning "send no reply at all" (FORGET, INTERRUPT) */
 #define FS_NOREPLY		1
@@ -114,6 +178,7 @@ struct fs_server {
 
 	atomic_bool initialized;
 	atomic_uint proto_minor;
+	atomic_uint init_flags;	/* the INIT flags granted this session */
 	atomic_ulong nrequests;
 	atomic_bool exit_now;
 };
@@ -189,6 +254,8 @@ void fs_fill_entry(const struct fs_server *srv, struct fuse_entry_out *e,
 		   uint64_t nodeid, const struct stat *st);
 int fs_lookup_name(struct fs_server *srv, struct fs_inode *dir,
 		   const char *name, struct fuse_entry_out *e);
+bool fs_is_submount(const struct fs_server *srv, const struct fs_inode *dir,
+		    const char *name, const struct stat *st);
 int fs_reopen(struct fs_server *srv, struct fs_inode *ino, int flags);
 void fs_proc_path(char *buf, size_t len, int fd);
 int fs_stat(int fd, struct stat *st);
@@ -201,7 +268,7 @@ typedef int fs_op_fn(struct fs_req *r);
 fs_op_fn fs_op_lookup, fs_op_forget, fs_op_batch_forget, fs_op_getattr,
 	fs_op_setattr, fs_op_readlink, fs_op_symlink, fs_op_mknod, fs_op_mkdir,
 	fs_op_unlink, fs_op_rmdir, fs_op_rename, fs_op_rename2, fs_op_link,
-	fs_op_statfs, fs_op_access;
+	fs_op_statfs, fs_op_access, fs_op_statx;
 fs_op_fn fs_op_open, fs_op_create, fs_op_read, fs_op_write, fs_op_release,
 	fs_op_flush, fs_op_fsync, fs_op_fallocate, fs_op_lseek,
 	fs_op_copy_file_range, fs_op_syncfs, fs_op_setupmapping,

@@ -80,6 +80,7 @@ static const struct {
 	[FUSE_SYNCFS]		= { fs_op_syncfs, 0 },
 	[FUSE_SETUPMAPPING]	= { fs_op_setupmapping, 0 },
 	[FUSE_REMOVEMAPPING]	= { fs_op_removemapping, 0 },
+	[FS_FUSE_STATX]		= { fs_op_statx, 0 },
 };
 
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
@@ -92,7 +93,7 @@ static uint32_t our_init_flags(const struct fs_server *srv)
 		     FUSE_FLOCK_LOCKS | FUSE_DO_READDIRPLUS |
 		     FUSE_READDIRPLUS_AUTO | FUSE_PARALLEL_DIROPS |
 		     FUSE_HANDLE_KILLPRIV | FUSE_MAX_PAGES |
-		     FUSE_CACHE_SYMLINKS;
+		     FUSE_CACHE_SYMLINKS | FUSE_SUBMOUNTS;
 
 	if (srv->cfg.xattr)
 		f |= FUSE_POSIX_ACL;
@@ -166,6 +167,7 @@ static int fs_op_init(struct fs_req *r)
 	    srv->cfg.dax.unmap(srv->cfg.dax.opaque, 0, srv->cfg.dax.window_size))
 		log_warn("INIT: could not clear the DAX window");
 	atomic_store(&srv->proto_minor, out->minor);
+	atomic_store(&srv->init_flags, out->flags);
 	atomic_store(&srv->initialized, true);
 	log_info("INIT: guest 7.%u, using 7.%u, flags %#x", in.minor,
 		 out->minor, out->flags);

@@ -115,7 +115,27 @@ int fs_lookup_name(struct fs_server *srv, struct fs_inode *dir,
 	if (ret)
 		return ret;
 	fs_fill_entry(srv, e, nodeid, &st);
+	if (fs_is_submount(srv, dir, name, &st))
+		e->attr.flags |= FUSE_ATTR_SUBMOUNT;
 	return 0;
+}
+
+/*
+ * A directory on another host filesystem than its parent (a mount point
+ * inside the share) is announced as a submount, so a guest that asked for
+ * FUSE_SUBMOUNTS gives it its own superblock and st_dev, and inode numbers
+ * of the two filesystems never meet in one guest superblock.  "." and
+ * ".." are never submounts: ".." of a submount's root is on the parent's
+ * filesystem and is not a mount point in the guest's eyes.
+ */
+bool fs_is_submount(const struct fs_server *srv, const struct fs_inode *dir,
+		    const char *name, const struct stat *st)
+{
+	if (!(atomic_load(&srv->init_flags) & FUSE_SUBMOUNTS))
+		return false;
+	if (!S_ISDIR(st->st_mode) || st->st_dev == dir->dev)
+		return false;
+	return strcmp(name, ".") && strcmp(name, "..");
 }
 
 void fs_proc_path(char *buf, size_t len, int fd)

@@ -204,7 +204,7 @@ $H whiteout whiteout $D
 $H falloc falloc $D
 $H syncfs syncfs $D
 $H locks locks $D
-$H statx statx $D
+BTIME_REF=/mnt/btime.ref $H statx statx $D
 $H odirect odirect $D
 }
 

@@ -16,7 +16,12 @@
  *   features-helper falloc NAME DIR      fallocate ZERO_RANGE, others
  *   features-helper syncfs NAME DIR      syncfs(2) with dirty mmap data
  *   features-helper locks NAME DIR       killed blocked fcntl/flock waiters
- *   features-helper statx NAME DIR       statx fields, btime
+ *   features-helper statx NAME DIR       statx fields, btime; with
+ *       BTIME_REF=FILE also FILE's btime against FILE.host, which the
+ *       host wrote with "features-helper btime FILE WANT" before the run
+ *   features-helper btime FILE WANT      (on the host) prints FILE's birth
+ *       time "SEC NSEC WANT" ("none" if the filesystem has none); WANT 1
+ *       means the guest must report STATX_BTIME
  *   features-helper odirect NAME DIR     O_DIRECT opens that create the file
  *   features-helper access NAME DIR      as uid 1000: stat DIR, print errno
  *
@@ -934,18 +939,61 @@ static void cmd_locks(const char *dir)
 
 /* ---- statx --------------------------------------------------------------- */
 
+/*
+ * REF.host, written on the host: "SEC NSEC WANT".  Returns WANT (1: the
+ * guest must report the birth time, 0: it may not), or -1 when there is
+ * no host value (no REF, or the host's filesystem has no birth time).
+ */
+static int host_btime(const char *ref, long long *sec, unsigned int *nsec)
+{
+	char p[4096];
+	FILE *f;
+	int want = -1;
+
+	if (!ref)
+		return -1;
+	snprintf(p, sizeof(p), "%s.host", ref);
+	f = fopen(p, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld %u %d", sec, nsec, &want) != 3)
+		want = -1;
+	fclose(f);
+	return want;
+}
+
+static int cmd_btime(const char *file, const char *want)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, file, 0, STATX_BTIME, &stx)) {
+		perror(file);
+		return 1;
+	}
+	if (stx.stx_mask & STATX_BTIME)
+		printf("%lld %u %s\n", (long long)stx.stx_btime.tv_sec,
+		       stx.stx_btime.tv_nsec, want);
+	else
+		printf("none\n");
+	return 0;
+}
+
 static void cmd_statx(const char *dir)
 {
+	const char *ref = getenv("BTIME_REF");
 	char p[4096];
 	struct statx stx;
 	struct stat st;
-	int r;
+	long long hsec = 0;
+	unsigned int hnsec = 0;
+	int r, want;
 
 	snprintf(p, sizeof(p), "%s/statx.file", dir);
 	if (write_file(p, "statx", 0644)) {
 		FAILR("setup", "%s", strerror(errno));
 		return;
 	}
+	want = host_btime(ref, &hsec, &hnsec);
 	r = statx(AT_FDCWD, p, AT_STATX_FORCE_SYNC, STATX_ALL, &stx);
 	stat(p, &st);
 	CHECK("basic", r == 0 && (stx.stx_mask & STATX_BASIC_STATS) == STATX_BASIC_STATS &&
@@ -956,8 +1004,29 @@ static void cmd_statx(const char *dir)
 		      stx.stx_btime.tv_sec <= stx.stx_mtime.tv_sec + 1,
 		      "btime %lld mtime %lld", (long long)stx.stx_btime.tv_sec,
 		      (long long)stx.stx_mtime.tv_sec);
+	else if (want > 0)
+		FAILR("btime", "no STATX_BTIME (mask %x) though this host has it",
+		      stx.stx_mask);
 	else
 		SKIP("btime", "no STATX_BTIME (mask %x)", stx.stx_mask);
+	/* a file the host made: the guest must see the host's birth time */
+	if (ref && want >= 0) {
+		r = statx(AT_FDCWD, ref, 0, STATX_BTIME, &stx);
+		if (r == 0 && (stx.stx_mask & STATX_BTIME))
+			CHECK("btime-host", stx.stx_btime.tv_sec == hsec &&
+			      stx.stx_btime.tv_nsec == hnsec,
+			      "guest %lld.%09u, host %lld.%09u",
+			      (long long)stx.stx_btime.tv_sec,
+			      stx.stx_btime.tv_nsec, hsec, hnsec);
+		else if (want > 0)
+			FAILR("btime-host", "rc %d mask %x: no STATX_BTIME", r,
+			      stx.stx_mask);
+		else
+			SKIP("btime-host", "no STATX_BTIME (mask %x)",
+			     stx.stx_mask);
+	} else if (ref) {
+		SKIP("btime-host", "no birth time of %s from the host", ref);
+	}
 	r = statx(AT_FDCWD, p, AT_STATX_DONT_SYNC, STATX_SIZE, &stx);
 	CHECK("dont-sync", r == 0 && stx.stx_size == 5, "rc %d", r);
 	unlink(p);
@@ -1027,6 +1096,8 @@ int main(int argc, char **argv)
 	cmd = argv[1];
 	if (!strcmp(cmd, "mount"))
 		return cmd_mount(argc, argv);
+	if (!strcmp(cmd, "btime") && argc == 4)
+		return cmd_btime(argv[2], argv[3]);
 	if (argc != 4) {
 		fprintf(stderr, "%s NAME DIR\n", cmd);
 		return 2;
