@@ -71,10 +71,17 @@ stress: setup module backend
 lint:
 	tests/lint
 
+# Both install steps end with the kernel command-line check for KVER
+# (dkms-post-install: virtiofsctl cmdline); it only prints, never fails.
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
 	depmod -a $(KVER)
 	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	@if [ -n "$(DESTDIR)" ]; then \
+		echo "virtiofs-ng: DESTDIR set: run 'virtiofsctl cmdline' on the target system"; \
+	else \
+		./dkms-post-install "$(KVER)" userspace/virtiofsctl || true; \
+	fi
 
 # Installs the source under /usr/src and lets DKMS build it for KVER (the
 # kernel to name in a chroot, where DKMS would otherwise pick the running
@@ -82,10 +89,21 @@ install: all
 dkms-install:
 	rm -rf $(DESTDIR)/usr/src/virtiofs-ng-$(VERSION)
 	mkdir -p $(DESTDIR)/usr/src/virtiofs-ng-$(VERSION)
-	cp -a Kbuild dkms.conf VERSION driver $(DESTDIR)/usr/src/virtiofs-ng-$(VERSION)/
+	cp -a Kbuild dkms.conf dkms-post-install VERSION driver \
+		$(DESTDIR)/usr/src/virtiofs-ng-$(VERSION)/
 	dkms add -m virtiofs-ng -v $(VERSION) || true
 	dkms build -m virtiofs-ng -v $(VERSION) -k $(KVER)
-	dkms install -m virtiofs-ng -v $(VERSION) -k $(KVER)
+	@# DKMS runs dkms-post-install itself (POST_INSTALL); the stamp says
+	@# whether it did, so the check is printed once either way.
+	@stamp=$$(mktemp) || exit 1; \
+	echo "dkms install -m virtiofs-ng -v $(VERSION) -k $(KVER)"; \
+	VNG_CMDLINE_STAMP=$$stamp dkms install -m virtiofs-ng -v $(VERSION) -k $(KVER); \
+	rc=$$?; \
+	if [ $$rc = 0 ] && [ ! -s "$$stamp" ]; then \
+		./dkms-post-install "$(KVER)" userspace/virtiofsctl || true; \
+	fi; \
+	rm -f "$$stamp"; \
+	exit $$rc
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

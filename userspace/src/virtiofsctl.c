@@ -7,9 +7,14 @@
  *   virtiofsctl status TAG|DEVICE
  *   virtiofsctl bind TAG|DEVICE
  *   virtiofsctl unbind TAG|DEVICE
+ *   virtiofsctl cmdline [--kernel KVER] [--root DIR] [--apply|--revert]
+ *                       [--no-update]        (ctl_cmdline.c)
  *
- * Exit codes: 0 ok, 1 usage, 2 no such device or driver, 3 refused (the
- * device is mounted or bound elsewhere), 4 a sysfs write failed.
+ * Exit codes: 0 ok, 1 usage, 2 no such device or driver (cmdline: cannot
+ * tell, or no boot loader configuration to change), 3 refused (the device
+ * is mounted or bound elsewhere; cmdline: a GRUB defaults file it cannot
+ * edit safely), 4 a sysfs write failed (cmdline: writing the boot loader
+ * configuration or regenerating it failed).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -24,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "devices.h"
 #include "mounts.h"
 
@@ -31,13 +37,6 @@
 #define VFS_VERSION "unknown"
 #endif
 
-enum {
-	EX_OK = 0,
-	EX_USAGE = 1,
-	EX_NODEV = 2,
-	EX_REFUSED = 3,
-	EX_WRITE = 4,
-};
 
 static struct vfs_devlist list;
 
@@ -51,6 +50,13 @@ static void usage(FILE *f)
 		"  status TAG|DEVICE      one device's sysfs attributes and queue counters\n"
 		"  bind TAG|DEVICE        move an unmounted device to virtiofs_ng\n"
 		"  unbind TAG|DEVICE      detach an unmounted device from its driver\n"
+		"  cmdline [--kernel KVER] [--root DIR]\n"
+		"                         does KVER (default: the running kernel) need\n"
+		"                         initcall_blacklist=virtio_fs_init, and is it set\n"
+		"  cmdline --apply|--revert [--no-update] [--root DIR]\n"
+		"                         add it to (remove it from) the boot loader\n"
+		"                         configuration: grubby, else /etc/default/grub\n"
+		"                         and update-grub (not with --no-update)\n"
 		"  -h, --help             this help\n"
 		"  -V, --version          version\n"
 		"\n"
@@ -465,6 +471,9 @@ int main(int argc, char **argv)
 	const char *cmd;
 	int c;
 
+	/* cmdline has options of its own: parsed there, not here */
+	if (argc > 1 && !strcmp(argv[1], "cmdline"))
+		return ctl_cmdline(argc - 1, argv + 1);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "hVj", longopts, NULL)) != -1) {
 		switch (c) {
@@ -494,6 +503,10 @@ int main(int argc, char **argv)
 			return EX_USAGE;
 		}
 		return cmd_list(json);
+	}
+	if (!strcmp(cmd, "cmdline")) {
+		err("give cmdline's options after it: virtiofsctl cmdline [--kernel KVER] [--root DIR] [--apply|--revert]");
+		return EX_USAGE;
 	}
 	if (!strcmp(cmd, "help")) {
 		usage(stdout);
