@@ -14,6 +14,9 @@ enum {
 	EX_WRITE = 4,		/* cmdline: writing or update-grub failed */
 };
 
+/* "virtiofsctl: " + the message + newline on stderr */
+void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* virtiofsctl cmdline ...; argv[0] is "cmdline".  Returns an exit code. */
 int ctl_cmdline(int argc, char **argv);
 

@@ -37,18 +37,6 @@ static const char cmdline_usage[] =
 	"  --revert removes it; --no-update skips update-grub; --root DIR looks\n"
 	"  at a system tree under DIR.  See virtiofsctl(8).\n";
 
-static void err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("virtiofsctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 /* Runs path with argv, output to ours; its exit status, or -1. */
 static int run_prog(const char *path, char *const argv[])
 {
@@ -61,7 +49,7 @@ static int run_prog(const char *path, char *const argv[])
 	fflush(stderr);
 	e = posix_spawn(&pid, path, NULL, NULL, argv, envp);
 	if (e) {
-		err("running %s: %s", path, strerror(e));
+		ctl_err("running %s: %s", path, strerror(e));
 		return -1;
 	}
 	while (waitpid(pid, &st, 0) < 0)
@@ -122,7 +110,7 @@ static int regenerate_grub(void)
 	printf("running %s%s%s\n", prog, argv[1] ? " -o " : "",
 	       argv[1] ? argv[2] : "");
 	if (run_prog(prog, argv)) {
-		err("%s failed: the GRUB configuration was not regenerated; run it again by hand", prog);
+		ctl_err("%s failed: the GRUB configuration was not regenerated; run it again by hand", prog);
 		return EX_WRITE;
 	}
 	return EX_OK;
@@ -148,7 +136,7 @@ static int cmdline_change(const char *root, const char *kver, bool add,
 
 		printf("running %s %s %s\n", prog, argv[1], argv[2]);
 		if (run_prog(prog, argv)) {
-			err("grubby failed; the boot entries may not have %s", VFS_BLACKLIST_PARAM);
+			ctl_err("grubby failed; the boot entries may not have %s", VFS_BLACKLIST_PARAM);
 			return EX_WRITE;
 		}
 		printf("%s %s %s every boot entry\n", VFS_BLACKLIST_PARAM, what,
@@ -162,18 +150,18 @@ static int cmdline_change(const char *root, const char *kver, bool add,
 			printf("no %s: nothing to remove\n", path);
 			return EX_OK;
 		}
-		err("no %s and no grubby: this boot loader is not one virtiofsctl configures; add %s to the kernel command line by hand",
+		ctl_err("no %s and no grubby: this boot loader is not one virtiofsctl configures; add %s to the kernel command line by hand",
 		    path, VFS_BLACKLIST_PARAM);
 		return EX_NODEV;
 	}
 	rc = vfs_grub_edit_file(path, add, msg, sizeof(msg));
 	if (rc == -1) {
-		err("not changing %s: %s; %s %s by hand", path, msg,
+		ctl_err("not changing %s: %s; %s %s by hand", path, msg,
 		    add ? "add" : "remove", VFS_BLACKLIST_PARAM);
 		return EX_REFUSED;
 	}
 	if (rc < 0) {
-		err("%s", msg);
+		ctl_err("%s", msg);
 		return EX_WRITE;
 	}
 	/* a grub.d file may set the variable again after ours */
@@ -259,7 +247,7 @@ static int cmdline_report(const char *root, const char *kver, bool running)
 			       kver, VFS_BLACKLIST_PARAM, path, src);
 			return EX_OK;
 		}
-		err("%s: cannot tell whether the kernel's virtiofs is built in: %s", kver, src);
+		ctl_err("%s: cannot tell whether the kernel's virtiofs is built in: %s", kver, src);
 		return EX_NODEV;
 	case VFS_KV_BUILTIN:
 		break;
@@ -320,47 +308,47 @@ int ctl_cmdline(int argc, char **argv)
 			return EX_OK;
 		default:
 			if (optopt == 'k' || optopt == 'r')
-				err("cmdline: option '%.64s' needs a value",
+				ctl_err("cmdline: option '%.64s' needs a value",
 				    argv[optind - 1]);
 			else if (optopt)
-				err("cmdline: option '%.64s' takes no value",
+				ctl_err("cmdline: option '%.64s' takes no value",
 				    argv[optind - 1]);
 			else
-				err("cmdline: unknown option '%.64s'",
+				ctl_err("cmdline: unknown option '%.64s'",
 				    argv[optind - 1]);
 			return EX_USAGE;
 		}
 	}
 	if (optind != argc) {
-		err("cmdline takes no arguments ('%.64s')", argv[optind]);
+		ctl_err("cmdline takes no arguments ('%.64s')", argv[optind]);
 		return EX_USAGE;
 	}
 	if (apply && revert) {
-		err("cmdline: --apply and --revert exclude each other");
+		ctl_err("cmdline: --apply and --revert exclude each other");
 		return EX_USAGE;
 	}
 	if (no_update && !apply && !revert) {
-		err("cmdline: --no-update only goes with --apply or --revert");
+		ctl_err("cmdline: --no-update only goes with --apply or --revert");
 		return EX_USAGE;
 	}
 	if (*root != '/' || strlen(root) > PATH_MAX / 4) {
-		err("cmdline: --root wants an absolute directory path of at most %d characters",
+		ctl_err("cmdline: --root wants an absolute directory path of at most %d characters",
 		    PATH_MAX / 4);
 		return EX_USAGE;
 	}
 	if (!is_dir(root)) {
-		err("cmdline: --root %s: not a directory", root);
+		ctl_err("cmdline: --root %s: not a directory", root);
 		return EX_USAGE;
 	}
 	if (uname(&u)) {
-		err("uname: %s", strerror(errno));
+		ctl_err("uname: %s", strerror(errno));
 		return EX_NODEV;
 	}
 	if (!kver)
 		kver = u.release;
 	why = vfs_kver_invalid(kver);
 	if (why) {
-		err("cmdline: '%.64s' is not a kernel release: %s", kver, why);
+		ctl_err("cmdline: '%.64s' is not a kernel release: %s", kver, why);
 		return EX_USAGE;
 	}
 	if (apply || revert)

@@ -63,8 +63,8 @@ static void usage(FILE *f)
 		"See virtiofsctl(8).\n");
 }
 
-static void err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void err(const char *fmt, ...)
+/* "virtiofsctl: MESSAGE" on stderr, for every command */
+void ctl_err(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -220,7 +220,7 @@ static struct vfs_device *lookup(const char *arg)
 	char known[512];
 
 	if (!*arg || strlen(arg) > VFS_TAG_MAX) {
-		err("'%.40s' is not a tag or device name", arg);
+		ctl_err("'%.40s' is not a tag or device name", arg);
 		return NULL;
 	}
 	d = vfs_find_devname(&list, arg);
@@ -228,7 +228,7 @@ static struct vfs_device *lookup(const char *arg)
 		d = vfs_find_tag(&list, arg);
 	if (!d) {
 		vfs_known_tags(&list, known, sizeof(known));
-		err("no device with tag or name '%s' (known tags: %s)", arg,
+		ctl_err("no device with tag or name '%s' (known tags: %s)", arg,
 		    known);
 	}
 	return d;
@@ -309,7 +309,7 @@ static int write_driver(const char *driver, const char *file,
 	snprintf(rel, sizeof(rel), "bus/virtio/drivers/%s/%s", driver, file);
 	e = vfs_write_attr(rel, dev);
 	if (e)
-		err("writing %s to %s/%s: %s", dev, vfs_sysfs_root(), rel,
+		ctl_err("writing %s to %s/%s: %s", dev, vfs_sysfs_root(), rel,
 		    strerror(-e));
 	return e;
 }
@@ -323,7 +323,7 @@ static int cmd_bind(const char *arg)
 	if (!d)
 		return EX_NODEV;
 	if (!*d->devname) {
-		err("the sysfs entry for '%s' names no virtio device", arg);
+		ctl_err("the sysfs entry for '%s' names no virtio device", arg);
 		return EX_NODEV;
 	}
 	if (d->owner == VFS_OWNER_NG) {
@@ -331,7 +331,7 @@ static int cmd_bind(const char *arg)
 		return EX_OK;
 	}
 	if (d->owner == VFS_OWNER_OTHER) {
-		err("%s is bound to driver '%s', not a virtio-fs driver: not touching it",
+		ctl_err("%s is bound to driver '%s', not a virtio-fs driver: not touching it",
 		    d->devname, d->driver);
 		return EX_REFUSED;
 	}
@@ -343,7 +343,7 @@ static int cmd_bind(const char *arg)
 	if (!vfs_ng_driver_present()) {
 		modprobe_ng();
 		if (!vfs_ng_driver_present()) {
-			err("virtiofs_ng is not loaded: run 'modprobe virtiofs_ng' (is the module installed? see 'dkms status')");
+			ctl_err("virtiofs_ng is not loaded: run 'modprobe virtiofs_ng' (is the module installed? see 'dkms status')");
 			return EX_NODEV;
 		}
 	}
@@ -378,12 +378,12 @@ static int cmd_unbind(const char *arg)
 		return EX_OK;
 	}
 	if (d->owner == VFS_OWNER_OTHER) {
-		err("%s is bound to driver '%s', not a virtio-fs driver: not touching it",
+		ctl_err("%s is bound to driver '%s', not a virtio-fs driver: not touching it",
 		    d->devname, d->driver);
 		return EX_REFUSED;
 	}
 	if (!*d->devname) {
-		err("the sysfs entry for '%s' names no virtio device", arg);
+		ctl_err("the sysfs entry for '%s' names no virtio device", arg);
 		return EX_NODEV;
 	}
 	if (check_unmounted(d, "unbind"))
@@ -487,7 +487,7 @@ int main(int argc, char **argv)
 			json = true;
 			break;
 		default:
-			err("unknown option '%s'", argv[optind - 1]);
+			ctl_err("unknown option '%s'", argv[optind - 1]);
 			usage(stderr);
 			return EX_USAGE;
 		}
@@ -499,13 +499,13 @@ int main(int argc, char **argv)
 	cmd = argv[optind++];
 	if (!strcmp(cmd, "list")) {
 		if (optind != argc) {
-			err("list takes no arguments");
+			ctl_err("list takes no arguments");
 			return EX_USAGE;
 		}
 		return cmd_list(json);
 	}
 	if (!strcmp(cmd, "cmdline")) {
-		err("give cmdline's options after it: virtiofsctl cmdline [--kernel KVER] [--root DIR] [--apply|--revert]");
+		ctl_err("give cmdline's options after it: virtiofsctl cmdline [--kernel KVER] [--root DIR] [--apply|--revert]");
 		return EX_USAGE;
 	}
 	if (!strcmp(cmd, "help")) {
@@ -514,16 +514,16 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "bind") && strcmp(cmd, "unbind") &&
 	    strcmp(cmd, "status")) {
-		err("unknown command '%.32s'", cmd);
+		ctl_err("unknown command '%.32s'", cmd);
 		usage(stderr);
 		return EX_USAGE;
 	}
 	if (optind + 1 != argc) {
-		err("%s wants one TAG or DEVICE", cmd);
+		ctl_err("%s wants one TAG or DEVICE", cmd);
 		return EX_USAGE;
 	}
 	if (json)
-		err("--json only applies to list; ignored");
+		ctl_err("--json only applies to list; ignored");
 	if (!strcmp(cmd, "bind"))
 		return cmd_bind(argv[optind]);
 	if (!strcmp(cmd, "unbind"))

@@ -93,6 +93,41 @@ static inline void t_report(struct t *t, const char *name)
 	fflush(stdout);
 }
 
+struct t_case {
+	const char *name;
+	void (*fn)(struct t *t);
+};
+
+/*
+ * A test program's main: runs every case on a fresh server and temp dir
+ * and prints its result line.  A case that can only skip sets why to
+ * "skip"; skip_why says why on its line.  Returns the exit status.
+ */
+static inline int t_run_cases(const struct t_case *cases, size_t n,
+			      const char *skip_why)
+{
+	struct t t;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (t_setup(&t, NULL)) {
+			printf("FAIL unit/fs.%s: setup: %s\n", cases[i].name,
+			       strerror(errno));
+			t_total_failed++;
+			continue;
+		}
+		cases[i].fn(&t);
+		t_teardown(&t);
+		if (!strcmp(t.why, "skip")) {
+			printf("SKIP unit/fs.%s: %s\n", cases[i].name,
+			       skip_why ? skip_why : "cannot run here");
+			continue;
+		}
+		t_report(&t, cases[i].name);
+	}
+	return t_total_failed ? 1 : 0;
+}
+
 /*
  * Sends opcode with up to three argument blobs; the reply payload is
  * copied to out (at most outsize bytes).  Returns the payload length, or

@@ -308,10 +308,7 @@ static void test_no_window(struct t *t)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(struct t *t);
-	} cases[] = {
+	static const struct t_case cases[] = {
 		{ "dax_window_table", test_window },
 		{ "dax_setupmapping_checks", test_setupmapping },
 		{ "dax_readonly_share", test_readonly },
@@ -319,18 +316,5 @@ int main(void)
 		{ "dax_per_inode_sticky", test_inode_dax },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct t t;
-
-		if (t_setup(&t, NULL)) {
-			printf("FAIL unit/fs.%s: setup: %s\n", cases[i].name,
-			       strerror(errno));
-			t_total_failed++;
-			continue;
-		}
-		cases[i].fn(&t);
-		t_teardown(&t);
-		t_report(&t, cases[i].name);
-	}
-	return t_total_failed ? 1 : 0;
+	return t_run_cases(cases, sizeof(cases) / sizeof(cases[0]), NULL);
 }

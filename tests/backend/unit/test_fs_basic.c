@@ -582,10 +582,7 @@ static void test_dax(struct t *t)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(struct t *t);
-	} cases[] = {
+	static const struct t_case cases[] = {
 		{ "init", test_init },
 		{ "create_write_read", test_create_rw },
 		{ "namespace", test_namespace },
@@ -593,20 +590,6 @@ int main(void)
 		{ "readdir_5000", test_readdir },
 		{ "dax_mapping", test_dax },
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct t t;
-
-		if (t_setup(&t, NULL)) {
-			printf("FAIL unit/fs.%s: setup: %s\n", cases[i].name,
-			       strerror(errno));
-			t_total_failed++;
-			continue;
-		}
-		cases[i].fn(&t);
-		t_teardown(&t);
-		t_report(&t, cases[i].name);
-	}
-	return t_total_failed ? 1 : 0;
+	return t_run_cases(cases, sizeof(cases) / sizeof(cases[0]), NULL);
 }

@@ -433,10 +433,7 @@ static void test_append(struct t *t)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(struct t *t);
-	} cases[] = {
+	static const struct t_case cases[] = {
 		{ "locks.conflicts", test_conflicts },
 		{ "locks.split_merge_pid", test_split_merge_pid },
 		{ "locks.release", test_release },
@@ -444,17 +441,6 @@ int main(void)
 		{ "locks.setlkw_sync", test_setlkw_sync },
 		{ "open.append_offset", test_append },
 	};
-	struct t t;
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (t_setup(&t, NULL)) {
-			printf("FAIL unit/fs.%s: setup\n", cases[i].name);
-			t_total_failed++;
-			continue;
-		}
-		cases[i].fn(&t);
-		t_report(&t, cases[i].name);
-		t_teardown(&t);
-	}
-	return t_total_failed ? 1 : 0;
+	return t_run_cases(cases, sizeof(cases) / sizeof(cases[0]), NULL);
 }

@@ -505,10 +505,7 @@ static void test_locks(struct t *t)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(struct t *t);
-	} cases[] = {
+	static const struct t_case cases[] = {
 		{ "escape", test_escape },
 		{ "malformed", test_malformed },
 		{ "readonly", test_readonly },
@@ -516,24 +513,6 @@ int main(void)
 		{ "cache_modes", test_cache_modes },
 		{ "locks", test_locks },
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct t t;
-
-		if (t_setup(&t, NULL)) {
-			printf("FAIL unit/fs.%s: setup: %s\n", cases[i].name,
-			       strerror(errno));
-			t_total_failed++;
-			continue;
-		}
-		cases[i].fn(&t);
-		t_teardown(&t);
-		if (!strcmp(t.why, "skip")) {
-			printf("SKIP unit/fs.%s: needs root\n", cases[i].name);
-			continue;
-		}
-		t_report(&t, cases[i].name);
-	}
-	return t_total_failed ? 1 : 0;
+	return t_run_cases(cases, sizeof(cases) / sizeof(cases[0]), "needs root");
 }

@@ -440,10 +440,7 @@ static void test_submount(struct t *t)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(struct t *t);
-	} cases[] = {
+	static const struct t_case cases[] = {
 		{ "statx_reply", test_reply },
 		{ "statx_fh", test_fh },
 		{ "statx_validate", test_validate },
@@ -451,25 +448,6 @@ int main(void)
 		{ "init_minor", test_minor },
 		{ "submount", test_submount },
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct t t;
-
-		if (t_setup(&t, NULL)) {
-			printf("FAIL unit/fs.%s: setup: %s\n", cases[i].name,
-			       strerror(errno));
-			t_total_failed++;
-			continue;
-		}
-		cases[i].fn(&t);
-		t_teardown(&t);
-		if (!strcmp(t.why, "skip")) {
-			printf("SKIP unit/fs.%s: needs root and a mount namespace\n",
-			       cases[i].name);
-			continue;
-		}
-		t_report(&t, cases[i].name);
-	}
-	return t_total_failed ? 1 : 0;
+	return t_run_cases(cases, sizeof(cases) / sizeof(cases[0]), "needs root and a mount namespace");
 }
