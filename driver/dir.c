@@ -190,11 +190,33 @@ static struct dentry *vng_lookup(struct inode *dir, struct dentry *entry,
 		vng_invalidate_entry_cache(entry);
 	/* names are being looked up one by one: READDIRPLUS would help */
 	if (inode)
-		set_bit(VNG_I_INIT_RDPLUS, &vng_i(dir)->state);
+		set_bit(VNG_I_ADVISE_RDPLUS, &vng_i(dir)->state);
 	return newent;
 }
 
 /* ---- dentry operations ------------------------------------------------ */
+
+/*
+ * A valid dentry is being walked through.  The first use of a name that
+ * READDIRPLUS brought advises its directory to keep using READDIRPLUS
+ * (readdir.c); that needs the parent, so not in RCU walk.
+ */
+static int vng_d_revalidate_used(struct dentry *entry, struct inode *inode,
+				 unsigned int flags)
+{
+	struct dentry *parent;
+
+	if (!inode || !test_bit(VNG_I_INIT_RDPLUS, &vng_i(inode)->state))
+		return 1;
+	if (flags & LOOKUP_RCU)
+		return -ECHILD;
+	if (test_and_clear_bit(VNG_I_INIT_RDPLUS, &vng_i(inode)->state)) {
+		parent = dget_parent(entry);
+		set_bit(VNG_I_ADVISE_RDPLUS, &vng_i(d_inode(parent))->state);
+		dput(parent);
+	}
+	return 1;
+}
 
 static int vng_d_revalidate(VNG_D_REVALIDATE_ARGS(entry, flags))
 {
@@ -211,7 +233,7 @@ static int vng_d_revalidate(VNG_D_REVALIDATE_ARGS(entry, flags))
 		return 0;
 	if (!vng_dentry_expired(entry) &&
 	    !(flags & (LOOKUP_EXCL | LOOKUP_REVAL | LOOKUP_RENAME_TARGET)))
-		return 1;
+		return vng_d_revalidate_used(entry, inode, flags);
 	/* a negative entry is simply looked up again */
 	if (!inode)
 		return 0;

@@ -169,6 +169,8 @@ static void vng_direntplus_link(struct file *file,
 			 attr_version);
 	if (IS_ERR(inode))
 		inode = NULL;	/* reference already given back */
+	else
+		set_bit(VNG_I_INIT_RDPLUS, &vng_i(inode)->state);
 	alias = d_splice_alias(inode, dentry);
 	d_lookup_done(dentry);
 	if (alias && !IS_ERR(alias)) {
@@ -232,8 +234,11 @@ static int vng_parse_dir(struct file *file, struct dir_context *ctx,
 /*
  * READDIRPLUS costs the host a lookup per name and us an inode per name:
  * worth it when the names will be used.  With READDIRPLUS_AUTO that is the
- * first batch and any batch after lookups in this directory; never with
- * cache=none, where the dentries it would fill expire at once.
+ * first batch and any batch after a name of this directory was used: looked
+ * up (dir.c) or, made by READDIRPLUS, walked through (d_revalidate) - so
+ * "rm -rf" or "ls -l" get every batch with attributes and no LOOKUPs,
+ * while a bare listing stays on READDIR.  Never with cache=none, where the
+ * dentries it would fill expire at once.
  */
 static bool vng_use_readdirplus(struct inode *dir, struct dir_context *ctx)
 {
@@ -246,7 +251,7 @@ static bool vng_use_readdirplus(struct inode *dir, struct dir_context *ctx)
 		return false;
 	if (!vng_conn_has(conn, FUSE_READDIRPLUS_AUTO))
 		return true;
-	if (test_and_clear_bit(VNG_I_INIT_RDPLUS, &vng_i(dir)->state))
+	if (test_and_clear_bit(VNG_I_ADVISE_RDPLUS, &vng_i(dir)->state))
 		return true;
 	return ctx->pos == 0;
 }

@@ -208,6 +208,37 @@ BTIME_REF=/mnt/btime.ref $H statx statx $D
 $H odirect odirect $D
 }
 
+# --- READDIRPLUS follows use (virtiofs_ng's per-queue counters) -------------
+# "rm -rf" uses every name a listing returns.  The first use of a name that
+# READDIRPLUS brought keeps its directory on READDIRPLUS, so no name needs
+# a LOOKUP of its own, as with the kernel's fuse.  Requests for rm -rf of N
+# files after drop_caches: N UNLINKs, up to N GETATTRs of the directory,
+# a READDIRPLUS per ~20 names and batched FORGETs: about 2.3 N.  With a
+# plain READDIR batch after each READDIRPLUS one (a LOOKUP per name in it)
+# it is about 3 N.
+sent_total() { cat /sys/fs/virtiofs_ng/*/queues/*/sent | awk '{ n += $1 } END { print n + 0 }'; }
+if [ "$CLIENT" = ng ] && [ -z "$ONLY" ]; then
+	R=/mnt/rdplus-use N=300
+	mkdir -p $R
+	i=0
+	while [ $i -lt $N ]; do
+		: >$R/name-long-enough-for-several-batches-$i
+		i=$((i + 1))
+	done
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	a=$(sent_total)
+	rm -rf $R
+	n=$(($(sent_total) - a))
+	if [ -e $R ]; then
+		res FAIL readdirplus.follows-use "rm -rf $R failed"
+	elif [ $n -le $((N * 26 / 10)) ]; then
+		res PASS readdirplus.follows-use "$n requests for rm -rf of $N files"
+	else
+		res FAIL readdirplus.follows-use "$n requests for rm -rf of $N files (more than $((N * 26 / 10)): a LOOKUP per name?)"
+	fi
+fi
+
 # --- submounts ---------------------------------------------------------------
 if [ -n "$ONLY" ]; then
 	:
