@@ -128,14 +128,7 @@ ssize_t vng_dax_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	} else {
 		inode_lock(inode);
 	}
-	/* O_APPEND: at the host's end of file */
-	if (iocb->ki_flags & IOCB_APPEND) {
-		vng_invalidate_attr_mask(inode, STATX_SIZE);
-		ret = vng_update_attributes(inode, file, STATX_SIZE);
-		if (ret)
-			goto out;
-	}
-	ret = generic_write_checks(iocb, from);
+	ret = vng_write_checks(iocb, from, true);
 	if (ret <= 0)
 		goto out;
 	if (iocb->ki_pos + iov_iter_count(from) > i_size_read(inode)) {

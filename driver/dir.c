@@ -119,14 +119,8 @@ static int vng_send_lookup(struct vng_conn *conn, u64 nodeid,
 	if (name->len > NAME_MAX)
 		return -ENAMETOOLONG;
 	memset(out, 0, sizeof(*out));
-	args.opcode = FUSE_LOOKUP;
-	args.nodeid = nodeid;
-	args.in_numargs = 1;
-	args.in_args[0].size = name->len + 1;
-	args.in_args[0].value = (void *)name->name;
-	args.out_numargs = 1;
-	args.out_args[0].size = sizeof(*out);
-	args.out_args[0].value = out;
+	vng_args_in_out(&args, FUSE_LOOKUP, nodeid,
+			name->name, name->len + 1, out, sizeof(*out));
 	err = vng_request(conn, &args);
 	if (err < 0)
 		return err;

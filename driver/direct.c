@@ -400,13 +400,7 @@ ssize_t vng_direct_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	ssize_t ret;
 
 	inode_lock(inode);
-	if (iocb->ki_flags & IOCB_APPEND) {
-		vng_invalidate_attr_mask(inode, STATX_SIZE);
-		ret = vng_update_attributes(inode, file, STATX_SIZE);
-		if (ret)
-			goto out;
-	}
-	ret = generic_write_checks(iocb, from);
+	ret = vng_write_checks(iocb, from, true);
 	if (ret <= 0)
 		goto out;
 	count = ret;

@@ -178,14 +178,8 @@ struct vng_file *vng_file_open(struct inode *inode, unsigned int flags,
 	    !capable(CAP_FSETID))
 		in.open_flags |= FUSE_OPEN_KILL_SUIDGID;
 
-	args.opcode = isdir ? FUSE_OPENDIR : FUSE_OPEN;
-	args.nodeid = ff->nodeid;
-	args.in_numargs = 1;
-	args.in_args[0].size = sizeof(in);
-	args.in_args[0].value = &in;
-	args.out_numargs = 1;
-	args.out_args[0].size = sizeof(out);
-	args.out_args[0].value = &out;
+	vng_args_in_out(&args, isdir ? FUSE_OPENDIR : FUSE_OPEN, ff->nodeid,
+			&in, sizeof(in), &out, sizeof(out));
 	ret = vng_request(conn, &args);
 	if (vng_unimplemented(ret) && vng_conn_has(conn, no_open_flag)) {
 		/* the host keeps no per-open state: no OPEN, no RELEASE */
@@ -401,14 +395,8 @@ static void vng_flush_times(struct file *file)
 		in.ctime = ts.tv_sec;
 		in.ctimensec = ts.tv_nsec;
 	}
-	args.opcode = FUSE_SETATTR;
-	args.nodeid = vng_nodeid(inode);
-	args.in_numargs = 1;
-	args.in_args[0].size = sizeof(in);
-	args.in_args[0].value = &in;
-	args.out_numargs = 1;
-	args.out_args[0].size = sizeof(out);
-	args.out_args[0].value = &out;
+	vng_args_in_out(&args, FUSE_SETATTR, vng_nodeid(inode),
+			&in, sizeof(in), &out, sizeof(out));
 	/*
 	 * Best effort: a writer that does not own the file may not set
 	 * times explicitly, and close must not fail for that.
@@ -623,14 +611,8 @@ static loff_t vng_lseek_data_hole(struct file *file, loff_t offset,
 	in.fh = ff->fh;
 	in.offset = offset;
 	in.whence = whence;
-	args.opcode = FUSE_LSEEK;
-	args.nodeid = vng_nodeid(inode);
-	args.in_numargs = 1;
-	args.in_args[0].size = sizeof(in);
-	args.in_args[0].value = &in;
-	args.out_numargs = 1;
-	args.out_args[0].size = sizeof(out);
-	args.out_args[0].value = &out;
+	vng_args_in_out(&args, FUSE_LSEEK, vng_nodeid(inode),
+			&in, sizeof(in), &out, sizeof(out));
 	ret = vng_request(conn, &args);
 	if (vng_unimplemented(ret)) {
 		vng_conn_set_no(conn, VNG_NO_LSEEK);
@@ -736,14 +718,8 @@ static ssize_t __vng_copy_file_range(struct file *file_in, loff_t pos_in,
 	in.fh_out = ff_out->fh;
 	in.off_out = pos_out;
 	in.len = len;
-	args.opcode = FUSE_COPY_FILE_RANGE;
-	args.nodeid = vng_nodeid(inode_in);
-	args.in_numargs = 1;
-	args.in_args[0].size = sizeof(in);
-	args.in_args[0].value = &in;
-	args.out_numargs = 1;
-	args.out_args[0].size = sizeof(out);
-	args.out_args[0].value = &out;
+	vng_args_in_out(&args, FUSE_COPY_FILE_RANGE, vng_nodeid(inode_in),
+			&in, sizeof(in), &out, sizeof(out));
 	ret = vng_request(conn, &args);
 	if (vng_unimplemented(ret)) {
 		vng_conn_set_no(conn, VNG_NO_COPY_FILE_RANGE);

@@ -451,14 +451,8 @@ static int vng_send_getattr(struct super_block *sb, u64 nodeid,
 		in.getattr_flags |= FUSE_GETATTR_FH;
 		in.fh = ff->fh;
 	}
-	args.opcode = FUSE_GETATTR;
-	args.nodeid = nodeid;
-	args.in_numargs = 1;
-	args.in_args[0].size = sizeof(in);
-	args.in_args[0].value = &in;
-	args.out_numargs = 1;
-	args.out_args[0].size = sizeof(*out);
-	args.out_args[0].value = out;
+	vng_args_in_out(&args, FUSE_GETATTR, nodeid,
+			&in, sizeof(in), out, sizeof(*out));
 	err = vng_request(conn, &args);
 	if (err < 0)
 		return err;
@@ -551,14 +545,8 @@ static void vng_statx_btime(struct inode *inode, unsigned int flags,
 		return;
 	in.sx_flags = flags & AT_STATX_SYNC_TYPE;
 	in.sx_mask = STATX_BASIC_STATS | STATX_BTIME;
-	args.opcode = VNG_FUSE_STATX;
-	args.nodeid = vng_nodeid(inode);
-	args.in_numargs = 1;
-	args.in_args[0].size = sizeof(in);
-	args.in_args[0].value = &in;
-	args.out_numargs = 1;
-	args.out_args[0].size = sizeof(out);
-	args.out_args[0].value = &out;
+	vng_args_in_out(&args, VNG_FUSE_STATX, vng_nodeid(inode),
+			&in, sizeof(in), &out, sizeof(out));
 	err = vng_request(conn, &args);
 	if (vng_unimplemented(err)) {
 		vng_conn_set_no(conn, VNG_NO_STATX);
@@ -782,14 +770,8 @@ static int vng_do_setattr(struct dentry *dentry, struct iattr *ia,
 			goto out;
 	}
 
-	args.opcode = FUSE_SETATTR;
-	args.nodeid = vng_nodeid(inode);
-	args.in_numargs = 1;
-	args.in_args[0].size = sizeof(in);
-	args.in_args[0].value = &in;
-	args.out_numargs = 1;
-	args.out_args[0].size = sizeof(out);
-	args.out_args[0].value = &out;
+	vng_args_in_out(&args, FUSE_SETATTR, vng_nodeid(inode),
+			&in, sizeof(in), &out, sizeof(out));
 	err = vng_request(conn, &args);
 	if (err < 0) {
 		if (err == -EINTR)

@@ -85,14 +85,8 @@ static int vng_getlk(struct file *file, struct file_lock *fl)
 	ssize_t ret;
 
 	vng_lk_in(&in, file, fl, false);
-	args.opcode = FUSE_GETLK;
-	args.nodeid = vng_nodeid(inode);
-	args.in_numargs = 1;
-	args.in_args[0].size = sizeof(in);
-	args.in_args[0].value = &in;
-	args.out_numargs = 1;
-	args.out_args[0].size = sizeof(out);
-	args.out_args[0].value = &out;
+	vng_args_in_out(&args, FUSE_GETLK, vng_nodeid(inode),
+			&in, sizeof(in), &out, sizeof(out));
 	ret = vng_request(conn, &args);
 	if (ret < 0)
 		return ret;

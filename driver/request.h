@@ -84,6 +84,25 @@ struct vng_args {
 };
 
 /*
+ * The most common shape: one in-arg and a reply of fixed size.  Fields the
+ * caller sets besides these (force, nocreds, out_argvar) are left alone.
+ */
+static inline void vng_args_in_out(struct vng_args *args, u32 opcode,
+				   u64 nodeid, const void *in,
+				   unsigned int in_size, void *out,
+				   unsigned int out_size)
+{
+	args->opcode = opcode;
+	args->nodeid = nodeid;
+	args->in_numargs = 1;
+	args->in_args[0].size = in_size;
+	args->in_args[0].value = (void *)in;
+	args->out_numargs = 1;
+	args->out_args[0].size = out_size;
+	args->out_args[0].value = out;
+}
+
+/*
  * Sends a request and waits for its reply.
  *
  * Returns a negative errno (the host's error, -EIO for a malformed reply,

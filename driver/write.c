@@ -130,6 +130,26 @@ static int vng_fill_write_pages(struct vng_io *io, struct address_space *mapping
 }
 
 /*
+ * generic_write_checks() after placing an O_APPEND write at the host's end
+ * of file (host_eof): the host fd is not O_APPEND, and the file may have
+ * grown behind our back.  Called with the inode locked.
+ */
+ssize_t vng_write_checks(struct kiocb *iocb, struct iov_iter *from,
+			 bool host_eof)
+{
+	struct file *file = iocb->ki_filp;
+	int err;
+
+	if ((iocb->ki_flags & IOCB_APPEND) && host_eof) {
+		vng_invalidate_attr_mask(file_inode(file), STATX_SIZE);
+		err = vng_update_attributes(file_inode(file), file, STATX_SIZE);
+		if (err)
+			return err;
+	}
+	return generic_write_checks(iocb, from);
+}
+
+/*
  * Before a write: suid/sgid and capabilities go (by the host with
  * KILLPRIV_V2: *write_flags gets the flag; by a SETATTR otherwise), and
  * with the writeback cache negotiated the guest owns mtime and ctime.
@@ -360,17 +380,8 @@ ssize_t vng_file_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		return vng_direct_write_iter(iocb, from);
 
 	inode_lock(inode);
-	/*
-	 * O_APPEND: at the host's end of file (the host fd is not O_APPEND);
-	 * with the writeback cache our own size is the end of file.
-	 */
-	if ((iocb->ki_flags & IOCB_APPEND) && !wb) {
-		vng_invalidate_attr_mask(inode, STATX_SIZE);
-		ret = vng_update_attributes(inode, file, STATX_SIZE);
-		if (ret)
-			goto out;
-	}
-	ret = generic_write_checks(iocb, from);
+	/* with the writeback cache our own size is the end of file */
+	ret = vng_write_checks(iocb, from, !wb);
 	if (ret <= 0)
 		goto out;
 	ret = vng_write_prepare(file, &write_flags);

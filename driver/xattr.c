@@ -19,6 +19,24 @@ static size_t vng_xattr_name_size(const char *name)
 	return strlen(name) + 1;
 }
 
+/*
+ * GETXATTR and LISTXATTR asked with size 0 reply with the size the value
+ * needs; otherwise with the value itself, up to size bytes.
+ */
+static void vng_xattr_out(struct vng_args *args, void *buf, size_t size,
+			  struct fuse_getxattr_out *out)
+{
+	args->out_numargs = 1;
+	if (size) {
+		args->out_argvar = true;
+		args->out_args[0].size = size;
+		args->out_args[0].value = buf;
+	} else {
+		args->out_args[0].size = sizeof(*out);
+		args->out_args[0].value = out;
+	}
+}
+
 ssize_t vng_getxattr(struct inode *inode, const char *name, void *value,
 		     size_t size)
 {
@@ -42,15 +60,7 @@ ssize_t vng_getxattr(struct inode *inode, const char *name, void *value,
 	args.in_args[0].value = &in;
 	args.in_args[1].size = vng_xattr_name_size(name);
 	args.in_args[1].value = (void *)name;
-	args.out_numargs = 1;
-	if (size) {
-		args.out_argvar = true;
-		args.out_args[0].size = size;
-		args.out_args[0].value = value;
-	} else {
-		args.out_args[0].size = sizeof(out);
-		args.out_args[0].value = &out;
-	}
+	vng_xattr_out(&args, value, size, &out);
 	ret = vng_request(conn, &args);
 	if (vng_unimplemented(ret)) {
 		vng_conn_set_no(conn, VNG_NO_XATTR);
@@ -168,15 +178,7 @@ ssize_t vng_listxattr(struct dentry *dentry, char *list, size_t size)
 	args.in_numargs = 1;
 	args.in_args[0].size = sizeof(in);
 	args.in_args[0].value = &in;
-	args.out_numargs = 1;
-	if (size) {
-		args.out_argvar = true;
-		args.out_args[0].size = size;
-		args.out_args[0].value = list;
-	} else {
-		args.out_args[0].size = sizeof(out);
-		args.out_args[0].value = &out;
-	}
+	vng_xattr_out(&args, list, size, &out);
 	ret = vng_request(conn, &args);
 	if (vng_unimplemented(ret)) {
 		vng_conn_set_no(conn, VNG_NO_LISTXATTR);
