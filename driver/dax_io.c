@@ -8,8 +8,10 @@
  *
  * A write that grows the file is sent as FUSE_WRITE instead: the host's
  * file must be long enough before its pages are touched through a
- * mapping, or the VMM faults on the host.
+ * mapping, or the VMM faults on the host.  So is one that must drop
+ * suid/sgid where the host is the one to drop them (HANDLE_KILLPRIV).
  */
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
@@ -116,6 +118,24 @@ ssize_t vng_dax_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	return ret;
 }
 
+/*
+ * Would a write by the current task drop suid/sgid (the test of
+ * file_remove_privs()), with the host the one to drop them?
+ */
+static bool vng_dax_write_drops_privs(struct inode *inode)
+{
+	struct vng_conn *conn = vng_i_conn(inode);
+	umode_t mode = inode->i_mode;
+
+	if (!vng_conn_has(conn, FUSE_HANDLE_KILLPRIV) &&
+	    !vng_conn_has(conn, FUSE_HANDLE_KILLPRIV_V2))
+		return false;
+	if (!(mode & S_ISUID) &&
+	    (mode & (S_ISGID | 0010)) != (S_ISGID | 0010))
+		return false;
+	return !capable(CAP_FSETID);
+}
+
 ssize_t vng_dax_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct file *file = iocb->ki_filp;
@@ -131,12 +151,17 @@ ssize_t vng_dax_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	ret = vng_write_checks(iocb, from, true);
 	if (ret <= 0)
 		goto out;
-	if (iocb->ki_pos + iov_iter_count(from) > i_size_read(inode)) {
-		/* the host grows the file (see the top of this file) */
+	/*
+	 * The host grows the file (see the top of this file), and drops
+	 * suid/sgid where it said it would (HANDLE_KILLPRIV): only on a
+	 * WRITE, which a write through the window is not.
+	 */
+	if (iocb->ki_pos + iov_iter_count(from) > i_size_read(inode) ||
+	    vng_dax_write_drops_privs(inode)) {
 		inode_unlock(inode);
 		return vng_direct_write_iter(iocb, from);
 	}
-	/* no WRITE reaches the host to drop suid/sgid: do it here */
+	/* without HANDLE_KILLPRIV, a SETATTR of ours drops them */
 	ret = file_remove_privs(file);
 	if (ret)
 		goto out;
