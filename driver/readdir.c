@@ -262,17 +262,19 @@ static int vng_readdir(struct file *file, struct dir_context *ctx)
 	struct vng_conn *conn = vng_i_conn(dir);
 	struct vng_file *ff = file->private_data;
 	struct fuse_read_in in = {};
+	struct vng_page_desc desc = { .length = VNG_READDIR_BUF };
 	struct vng_args args = {};
 	u64 attr_version = 0;
+	struct page *page;
 	bool plus;
 	ssize_t len;
-	void *buf;
 	int err;
 
 	if (vng_is_bad(dir))
 		return -EIO;
-	buf = kmalloc(VNG_READDIR_BUF, GFP_KERNEL);
-	if (!buf)
+	/* the reply lands in the page itself, as READ data does */
+	page = alloc_page(GFP_KERNEL);
+	if (!page)
 		return -ENOMEM;
 
 again:
@@ -288,10 +290,11 @@ again:
 	args.in_numargs = 1;
 	args.in_args[0].size = sizeof(in);
 	args.in_args[0].value = &in;
-	args.out_numargs = 1;
+	args.out_pages = true;
 	args.out_argvar = true;
-	args.out_args[0].size = VNG_READDIR_BUF;
-	args.out_args[0].value = buf;
+	args.pages = &page;
+	args.descs = &desc;
+	args.num_pages = 1;
 	if (plus)
 		attr_version = atomic64_read(&conn->attr_version);
 	len = vng_request(conn, &args);
@@ -303,9 +306,10 @@ again:
 		err = len;
 		goto out;
 	}
-	err = vng_parse_dir(file, ctx, buf, len, plus, attr_version);
+	err = vng_parse_dir(file, ctx, page_address(page), len, plus,
+			    attr_version);
 out:
-	kfree(buf);
+	__free_page(page);
 	/* a listing shows the directory was read: atime is the host's now */
 	vng_invalidate_attr_mask(dir, STATX_ATIME);
 	return err;
