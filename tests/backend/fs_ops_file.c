@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Open files: OPEN, CREATE, READ, WRITE, FLUSH, RELEASE, FSYNC, FALLOCATE,
+ * Open files: OPEN, CREATE, TMPFILE, READ, WRITE, FLUSH, RELEASE, FSYNC, FALLOCATE,
  * LSEEK, COPY_FILE_RANGE, SYNCFS, and the DAX window requests
  * (SETUPMAPPING, REMOVEMAPPING) which go to the transport's hooks.
  */
@@ -67,7 +67,36 @@ int fs_op_open(struct fs_req *r)
 	return 0;
 }
 
-int fs_op_create(struct fs_req *r)
+/* A node for an open file that has no name (O_TMPFILE). */
+static int node_of_fd(struct fs_server *srv, int fd, struct fuse_entry_out *e)
+{
+	char path[64];
+	struct stat st;
+	uint64_t nodeid;
+	int pfd, ret;
+
+	fs_proc_path(path, sizeof(path), fd);
+	pfd = open(path, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	if (fs_stat(pfd, &st) < 0) {
+		ret = -errno;
+		close(pfd);
+		return ret;
+	}
+	ret = fs_inode_add(srv, pfd, &st, &nodeid);
+	if (ret)
+		return ret;
+	fs_fill_entry(srv, e, nodeid, &st);
+	return 0;
+}
+
+/*
+ * CREATE, and TMPFILE: the same arguments (TMPFILE's name is a placeholder
+ * the guest's VFS gives every nameless file) and the same reply, an entry
+ * and an open file.
+ */
+static int create_open(struct fs_req *r, bool tmpfile)
 {
 	const struct fuse_create_in *in = req_arg(r, sizeof(*in));
 	struct fs_cred_saved saved = { 0 };
@@ -81,7 +110,7 @@ int fs_op_create(struct fs_req *r)
 
 	if (!in)
 		return -EINVAL;
-	name = req_name(r, &err);
+	name = tmpfile ? req_str(r, NAME_MAX, &err) : req_name(r, &err);
 	if (!name)
 		return err;
 	e = reply_buf(r, sizeof(*e) + sizeof(*o));
@@ -97,12 +126,17 @@ int fs_op_create(struct fs_req *r)
 	}
 	mode = fs_cred_umask(&saved, (in->mode & 07777) | S_IFREG, in->umask);
 	/* O_NOFOLLOW: O_CREAT must not create through a dangling symlink */
-	fd = openat(dir->fd, name, host_open_flags(in->flags) | O_CREAT |
-		    O_NOFOLLOW, mode & 07777);
+	if (tmpfile)
+		fd = openat(dir->fd, ".", host_open_flags(in->flags) | O_TMPFILE,
+			    mode & 07777);
+	else
+		fd = openat(dir->fd, name, host_open_flags(in->flags) |
+			    O_CREAT | O_NOFOLLOW, mode & 07777);
 	err = fd < 0 ? -errno : 0;
 	fs_cred_leave_umask(&saved);
 	if (!err) {
-		err = fs_lookup_name(r->srv, dir, name, e);
+		err = tmpfile ? node_of_fd(r->srv, fd, e) :
+				fs_lookup_name(r->srv, dir, name, e);
 		if (err)
 			close(fd);
 	}
@@ -117,6 +151,16 @@ int fs_op_create(struct fs_req *r)
 	o->fh = fh;
 	o->open_flags = fs_open_flags(r->srv, false);
 	return 0;
+}
+
+int fs_op_create(struct fs_req *r)
+{
+	return create_open(r, false);
+}
+
+int fs_op_tmpfile(struct fs_req *r)
+{
+	return create_open(r, true);
 }
 
 int fs_op_read(struct fs_req *r)

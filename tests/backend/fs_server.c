@@ -80,6 +80,7 @@ static const struct {
 	[FUSE_SYNCFS]		= { fs_op_syncfs, 0 },
 	[FUSE_SETUPMAPPING]	= { fs_op_setupmapping, 0 },
 	[FUSE_REMOVEMAPPING]	= { fs_op_removemapping, 0 },
+	[FUSE_TMPFILE]		= { fs_op_tmpfile, OP_CALLER | OP_MODIFY },
 	[FS_FUSE_STATX]		= { fs_op_statx, 0 },
 };
 

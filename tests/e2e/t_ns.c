@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Namespace operations: create, mkdir, rmdir, unlink, rename (+ flags). */
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <stdio.h>
@@ -254,6 +255,64 @@ static void t_rename_exchange(void)
 	EXPECT_ERR(renameat2_("a/b", "missing", RENAME_EXCHANGE), ENOENT);
 }
 
+/* Names in the current directory besides "." and "..". */
+static int count_names(void)
+{
+	DIR *d = opendir(".");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		FAIL("opendir: %s", strerror(errno));
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+/*
+ * O_TMPFILE (FUSE_TMPFILE, protocol 7.37): a file with no name until
+ * linkat() gives it one; one opened O_EXCL can never get one.
+ */
+static void t_tmpfile(void)
+{
+	char proc[64];
+	struct stat st;
+	int fd;
+
+	fd = open(".", O_TMPFILE | O_RDWR, 0640);
+	if (fd < 0 && errno == EOPNOTSUPP)
+		skip("O_TMPFILE: EOPNOTSUPP: no FUSE_TMPFILE in client or server");
+	CHK(fd);
+	CHK(fstat(fd, &st));
+	EXPECT(S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0640,
+	       "tmpfile mode %o, want regular 0640", st.st_mode);
+	EXPECT(st.st_nlink == 0, "tmpfile nlink %lu, want 0",
+	       (unsigned long)st.st_nlink);
+	write_pattern(fd, 0, 100000, 40);
+	check_pattern(fd, 0, 100000, 40);
+	EXPECT(count_names() == 0, "the tmpfile shows in the directory");
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	CHK(linkat(AT_FDCWD, proc, AT_FDCWD, "named", AT_SYMLINK_FOLLOW));
+	CHK(fstat(fd, &st));
+	EXPECT(st.st_nlink == 1, "linked tmpfile nlink %lu, want 1",
+	       (unsigned long)st.st_nlink);
+	CHK(close(fd));
+	EXPECT(file_size("named") == 100000, "linked tmpfile size %lld",
+	       (long long)file_size("named"));
+	fd = CHK(open("named", O_RDONLY));
+	check_pattern(fd, 0, 100000, 40);
+	CHK(close(fd));
+
+	/* O_EXCL: never linkable */
+	fd = CHK(open(".", O_TMPFILE | O_RDWR | O_EXCL, 0600));
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	EXPECT_ERR(linkat(AT_FDCWD, proc, AT_FDCWD, "excl", AT_SYMLINK_FOLLOW),
+		   ENOENT);
+	CHK(close(fd));
+	EXPECT(count_names() == 1, "the directory should hold only 'named'");
+}
+
 const struct fstest ns_tests[] = {
 	{ "ns.create", t_create },
 	{ "ns.mkdir_rmdir", t_mkdir_rmdir },
@@ -263,5 +322,6 @@ const struct fstest ns_tests[] = {
 	{ "ns.rename_over_file", t_rename_over_file },
 	{ "ns.rename_noreplace", t_rename_noreplace },
 	{ "ns.rename_exchange", t_rename_exchange },
+	{ "ns.tmpfile", t_tmpfile },
 	{ NULL, NULL }
 };
