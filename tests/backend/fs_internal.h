@@ -252,6 +252,12 @@ void fs_fill_attr_flags(const struct fs_server *srv, struct fuse_attr *a,
 uint64_t fs_timeout(const struct fs_server *srv);
 void fs_fill_entry(const struct fs_server *srv, struct fuse_entry_out *e,
 		   uint64_t nodeid, const struct stat *st);
+/*
+ * Takes fd (an O_PATH descriptor), gives the guest one more reference to
+ * its inode and fills its entry; st gets the inode's stat.
+ */
+int fs_entry_of_fd(struct fs_server *srv, int fd, struct fuse_entry_out *e,
+		   struct stat *st);
 int fs_lookup_name(struct fs_server *srv, struct fs_inode *dir,
 		   const char *name, struct fuse_entry_out *e);
 bool fs_is_submount(const struct fs_server *srv, const struct fs_inode *dir,

@@ -72,23 +72,13 @@ static int node_of_fd(struct fs_server *srv, int fd, struct fuse_entry_out *e)
 {
 	char path[64];
 	struct stat st;
-	uint64_t nodeid;
-	int pfd, ret;
+	int pfd;
 
 	fs_proc_path(path, sizeof(path), fd);
 	pfd = open(path, O_PATH | O_CLOEXEC);
 	if (pfd < 0)
 		return -errno;
-	if (fs_stat(pfd, &st) < 0) {
-		ret = -errno;
-		close(pfd);
-		return ret;
-	}
-	ret = fs_inode_add(srv, pfd, &st, &nodeid);
-	if (ret)
-		return ret;
-	fs_fill_entry(srv, e, nodeid, &st);
-	return 0;
+	return fs_entry_of_fd(srv, pfd, e, &st);
 }
 
 /*

@@ -86,6 +86,24 @@ void fs_fill_attr_flags(const struct fs_server *srv, struct fuse_attr *a,
 		a->flags |= FUSE_ATTR_DAX;
 }
 
+int fs_entry_of_fd(struct fs_server *srv, int fd, struct fuse_entry_out *e,
+		   struct stat *st)
+{
+	uint64_t nodeid;
+	int ret;
+
+	if (fs_stat(fd, st) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	ret = fs_inode_add(srv, fd, st, &nodeid);
+	if (ret)
+		return ret;
+	fs_fill_entry(srv, e, nodeid, st);
+	return 0;
+}
+
 /*
  * Looks name up in dir without following a final symlink and adds a guest
  * reference to the result.  "." and ".." are accepted here only (LOOKUP
@@ -96,7 +114,6 @@ int fs_lookup_name(struct fs_server *srv, struct fs_inode *dir,
 		   const char *name, struct fuse_entry_out *e)
 {
 	struct stat st;
-	uint64_t nodeid;
 	int fd, ret;
 
 	if (!S_ISDIR(dir->type))
@@ -106,15 +123,9 @@ int fs_lookup_name(struct fs_server *srv, struct fs_inode *dir,
 	fd = openat(dir->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fs_stat(fd, &st) < 0) {
-		ret = -errno;
-		close(fd);
-		return ret;
-	}
-	ret = fs_inode_add(srv, fd, &st, &nodeid);
+	ret = fs_entry_of_fd(srv, fd, e, &st);
 	if (ret)
 		return ret;
-	fs_fill_entry(srv, e, nodeid, &st);
 	if (fs_is_submount(srv, dir, name, &st))
 		e->attr.flags |= FUSE_ATTR_SUBMOUNT;
 	return 0;
