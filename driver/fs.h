@@ -89,7 +89,7 @@ enum {
 	VNG_I_BAD,		/* the host changed the file type: unusable */
 	VNG_I_SIZE_UNSTABLE,	/* a size change is in flight */
 	VNG_I_ADVISE_RDPLUS,	/* next readdir of this dir uses READDIRPLUS */
-	VNG_I_INIT_RDPLUS,	/* made by READDIRPLUS, its name not used yet */
+	VNG_I_INIT_RDPLUS,	/* READDIRPLUS made or refreshed it, unused since */
 	VNG_I_CACHE_SYMLINK,	/* symlink body is in the page cache */
 	VNG_I_DAX,		/* data served through the DAX window */
 	VNG_I_CMTIME_DIRTY,	/* writeback cache: local c/mtime not sent yet */

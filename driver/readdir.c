@@ -155,6 +155,8 @@ static void vng_direntplus_link(struct file *file,
 					      attr_version);
 			vng_dentry_settime(dentry, o->entry_valid,
 					   o->entry_valid_nsec);
+			/* as for a new one: its use advises READDIRPLUS */
+			set_bit(VNG_I_INIT_RDPLUS, &vng_i(inode)->state);
 		} else {
 			/* the name now means another node: look it up anew */
 			d_invalidate(dentry);
@@ -235,9 +237,9 @@ static int vng_parse_dir(struct file *file, struct dir_context *ctx,
  * READDIRPLUS costs the host a lookup per name and us an inode per name:
  * worth it when the names will be used.  With READDIRPLUS_AUTO that is the
  * first batch and any batch after a name of this directory was used: looked
- * up (dir.c) or, made by READDIRPLUS, walked through (d_revalidate) - so
- * "rm -rf" or "ls -l" get every batch with attributes and no LOOKUPs,
- * while a bare listing stays on READDIR.  Never with cache=none, where the
+ * up (dir.c) or, made or refreshed by READDIRPLUS, walked through
+ * (d_revalidate) - so "rm -rf" or "ls -l" get every batch with attributes
+ * and no LOOKUPs, while a bare listing stays on READDIR.  Never with cache=none, where the
  * dentries it would fill expire at once.
  */
 static bool vng_use_readdirplus(struct inode *dir, struct dir_context *ctx)
