@@ -239,8 +239,8 @@ static int vng_parse_dir(struct file *file, struct dir_context *ctx,
  * first batch and any batch after a name of this directory was used: looked
  * up (dir.c) or, made or refreshed by READDIRPLUS, walked through
  * (d_revalidate) - so "rm -rf" or "ls -l" get every batch with attributes
- * and no LOOKUPs, while a bare listing stays on READDIR.  Never with cache=none, where the
- * dentries it would fill expire at once.
+ * and no LOOKUPs, while a bare listing stays on READDIR.  Never with
+ * cache=none, where the dentries it would fill expire at once.
  */
 static bool vng_use_readdirplus(struct inode *dir, struct dir_context *ctx)
 {
