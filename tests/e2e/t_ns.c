@@ -281,8 +281,12 @@ static void t_tmpfile(void)
 	int fd;
 
 	fd = open(".", O_TMPFILE | O_RDWR, 0640);
+	/*
+	 * "known issue" takes it out of the comparison between backends
+	 * (tests/check): QEMU's C virtiofsd and Rust virtiofsd lack it.
+	 */
 	if (fd < 0 && errno == EOPNOTSUPP)
-		skip("O_TMPFILE: EOPNOTSUPP: no FUSE_TMPFILE in client or server");
+		skip("known issue: no FUSE_TMPFILE in server or client (O_TMPFILE: EOPNOTSUPP)");
 	CHK(fd);
 	CHK(fstat(fd, &st));
 	EXPECT(S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0640,
