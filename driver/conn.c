@@ -348,9 +348,35 @@ out_unlock:
 
 void vng_conn_abort(struct vng_conn *conn)
 {
-	WRITE_ONCE(conn->connected, false);
 	vng_requests_abort(conn);
 	vng_sysfs_changed(conn->dev);
+}
+
+void vng_conn_umount_begin(struct vng_conn *conn)
+{
+	if (vng_dev_abort_session(conn->dev, true) == -EAGAIN)
+		vng_dev_warn(conn->dev, "umount -f: the host is answering, so nothing is given up (write 1 to /sys/fs/virtiofs_ng/%d/abort to abort anyway)\n",
+			     conn->dev->index);
+}
+
+int vng_dev_abort_session(struct vng_dev *dev, bool only_unresponsive)
+{
+	struct vng_conn *conn = NULL;
+
+	if (only_unresponsive && !READ_ONCE(dev->host_unresponsive))
+		return -EAGAIN;
+	mutex_lock(&dev->conn_mutex);
+	if (dev->conn && kref_get_unless_zero(&dev->conn->kref))
+		conn = dev->conn;
+	mutex_unlock(&dev->conn_mutex);
+	if (!conn)
+		return -ENOTCONN;
+	if (READ_ONCE(conn->connected)) {
+		vng_dev_err(dev, "giving up on the host: the session is aborted, its requests fail\n");
+		vng_conn_abort(conn);
+	}
+	vng_conn_put(conn);
+	return 0;
 }
 
 void vng_conn_shutdown(struct vng_conn *conn)

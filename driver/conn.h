@@ -117,6 +117,13 @@ void vng_conn_list_tags(char *buf, size_t size);
 
 /* Fails every queued and in-flight request with -ENOTCONN. */
 void vng_conn_abort(struct vng_conn *conn);
+/*
+ * umount -f: aborts the session when the watchdog found its host not
+ * answering (host_timeout); a host that answers keeps its session, so a
+ * forced unmount (systemd's at shutdown) never drops data that a live
+ * host would still take.
+ */
+void vng_conn_umount_begin(struct vng_conn *conn);
 
 /*
  * The session's last filesystem is going away, its dirty data written:

@@ -108,6 +108,11 @@ int vng_file_mmap(struct file *file, struct vm_area_struct *vma);
  * larger) and makes attribute replies older than the write stale.
  */
 void vng_write_update_size(struct inode *inode, loff_t pos);
+/*
+ * Eviction: waits until no writeback WRITE of the inode is in flight and
+ * its completion no longer touches the inode.
+ */
+void vng_wait_writes_evict(struct inode *inode);
 ssize_t vng_write_checks(struct kiocb *iocb, struct iov_iter *from,
 			 bool host_eof);
 int vng_write_prepare(struct file *file, u32 *write_flags);

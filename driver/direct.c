@@ -346,6 +346,8 @@ static ssize_t vng_direct_read_async(struct kiocb *iocb, struct iov_iter *to)
 		io->args.descs = io->descs;
 		io->args.num_pages = n;
 		io->args.end = vng_aio_read_end;
+		/* set_page_dirty_lock() may wait for a writer of that page */
+		io->args.may_block = true;
 		pos += io->count;
 		atomic_inc(&aio->pending);
 		vng_request_async(conn, &io->args, GFP_KERNEL);

@@ -10,8 +10,9 @@
  * out when the last one is dropped, so the host never sees a READ or
  * WRITE for a handle it already released: from ->release, synchronously,
  * in the common case (close(2) returns once the host closed its file, as
- * with the kernel's virtiofs), or asynchronously from the completion of
- * the last I/O still using the handle.  Its request is preallocated at
+ * with the kernel's virtiofs; a killed or exiting task does not wait, see
+ * vng_request()), or asynchronously from the completion of the last I/O
+ * still using the handle.  Its request is preallocated at
  * open, so it cannot fail for lack of memory.
  */
 #include <linux/capability.h>

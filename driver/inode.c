@@ -25,6 +25,7 @@
 #include <linux/xattr.h>
 
 #include "dax.h"
+#include "data.h"
 #include "fs.h"
 #include "proto.h"
 
@@ -96,6 +97,7 @@ void vng_evict_inode(struct inode *inode)
 	/* DAX hook: drops the DAX pages, gives the window ranges back */
 	vng_dax_evict(inode);
 	truncate_inode_pages_final(&inode->i_data);
+	vng_wait_writes_evict(inode);
 	clear_inode(inode);
 	if (vi->nlookup && vi->nodeid)
 		vng_forget(vng_i_conn(inode), vi->nodeid, vi->nlookup);

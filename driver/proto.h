@@ -160,6 +160,41 @@ static inline bool vng_opcode_returns_entry(u32 opcode)
 	case FUSE_MKDIR:
 	case FUSE_SYMLINK:
 	case FUSE_LINK:
+	case FUSE_TMPFILE:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Replies that hand us an open handle (fuse_open_out, after a
+ * fuse_entry_out for CREATE and TMPFILE): when nobody is left to take it,
+ * the request layer gives it back with a RELEASE.
+ */
+static inline bool vng_opcode_returns_handle(u32 opcode)
+{
+	switch (opcode) {
+	case FUSE_OPEN:
+	case FUSE_OPENDIR:
+	case FUSE_CREATE:
+	case FUSE_TMPFILE:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Requests a killed waiter must see to the end once the host has them:
+ * their reply carries state nobody else could undo (the lookup references
+ * of every READDIRPLUS entry) or the host's state and ours would part
+ * (which window ranges the host has mapped).
+ */
+static inline bool vng_opcode_must_finish(u32 opcode)
+{
+	switch (opcode) {
+	case FUSE_READDIRPLUS:
+	case FUSE_SETUPMAPPING:
+	case FUSE_REMOVEMAPPING:
 		return true;
 	}
 	return false;

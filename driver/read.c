@@ -100,27 +100,26 @@ static ssize_t vng_read_result(struct vng_io *io, ssize_t got)
 	return got;
 }
 
-int vng_read_page_locked(struct file *file, struct page *page)
+/* A READ of one locked page-cache page, ready to send; or an errno. */
+static struct vng_io *vng_read_page_io(struct file *file, struct page *page)
 {
 	struct inode *inode = folio_inode(page_folio(page));
-	struct vng_conn *conn = vng_i_conn(inode);
 	struct vng_file *ff = NULL;
 	struct vng_io *io;
-	ssize_t ret;
 
 	if (vng_is_bad(inode))
-		return -EIO;
+		return ERR_PTR(-EIO);
 	if (file && file->private_data && file_inode(file) == inode)
 		ff = vng_file_get(file->private_data);
 	else
 		ff = vng_write_file_get(inode);
 	if (!ff)
-		return -EIO;
+		return ERR_PTR(-EIO);
 
 	io = vng_io_alloc(1, GFP_KERNEL);
 	if (!io) {
 		vng_file_put(ff);
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	}
 	io->ff = ff;
 	io->inode = inode;
@@ -130,7 +129,23 @@ int vng_read_page_locked(struct file *file, struct page *page)
 	io->descs[0].offset = 0;
 	io->descs[0].length = PAGE_SIZE;
 	vng_read_args(io, ff, 1);
-	ret = vng_request(conn, &io->args);
+	return io;
+}
+
+/*
+ * The page stays locked and is the caller's again afterwards (write_begin
+ * fills the rest of it): so even a killed caller waits for the reply, or
+ * a late one would land in a page that may hold newer data by then.
+ */
+int vng_read_page_locked(struct file *file, struct page *page)
+{
+	struct vng_io *io = vng_read_page_io(file, page);
+	ssize_t ret;
+
+	if (IS_ERR(io))
+		return PTR_ERR(io);
+	io->args.no_abandon = true;
+	ret = vng_request(vng_i_conn(io->inode), &io->args);
 	ret = vng_read_result(io, ret);
 	vng_io_free(io);
 	if (ret < 0)
@@ -139,12 +154,27 @@ int vng_read_page_locked(struct file *file, struct page *page)
 	return 0;
 }
 
+static void vng_readahead_end(struct vng_conn *conn, struct vng_args *args,
+			      int error);
+
+/*
+ * Asynchronous like readahead: the READ owns the locked folio and unlocks
+ * it when the reply came (uptodate) or failed (not), whatever happened to
+ * the caller meanwhile; the VFS waits for the lock, killably.
+ */
 int vng_read_folio(struct file *file, struct folio *folio)
 {
-	int ret = vng_read_page_locked(file, folio_page(folio, 0));
+	struct page *page = folio_page(folio, 0);
+	struct vng_io *io = vng_read_page_io(file, page);
 
-	folio_unlock(folio);
-	return ret;
+	if (IS_ERR(io)) {
+		folio_unlock(folio);
+		return PTR_ERR(io);
+	}
+	get_page(page);		/* the READ's, put by vng_readahead_end() */
+	io->args.end = vng_readahead_end;
+	vng_request_async(vng_i_conn(io->inode), &io->args, GFP_KERNEL);
+	return 0;
 }
 
 static void vng_readahead_end(struct vng_conn *conn, struct vng_args *args,

@@ -24,9 +24,11 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uidgid.h>
+#include <linux/workqueue.h>
 
 #include "conn.h"
 #include "request.h"
+#include "sysfs.h"
 #include "transport.h"
 
 /* Inline scatterlist entries: header + args, reply header + args. */
@@ -46,6 +48,7 @@ enum {
 	VNG_REQ_FINISHED,	/* the result was delivered (or abandoned) */
 	VNG_REQ_ASYNC,		/* ->end() instead of a waiter */
 	VNG_REQ_INTR_SENT,	/* a FUSE_INTERRUPT went out for it */
+	VNG_REQ_LEFT,		/* left with a reply to give back: conn ref */
 };
 
 struct vng_req_page {
@@ -60,7 +63,7 @@ struct vng_req {
 	struct list_head entry;		/* dev->reqs until finished */
 	struct list_head abort_entry;	/* private list of an abort */
 	struct vng_dev *dev;		/* one reference */
-	struct vng_conn *conn;		/* a reference only when async */
+	struct vng_conn *conn;		/* a reference when async or left */
 	struct vng_args *args;		/* NULL once the waiter left */
 	unsigned long flags;
 	u64 unique;
@@ -69,6 +72,7 @@ struct vng_req {
 	unsigned long sent_at;		/* jiffies, for the watchdog */
 	ssize_t result;
 	struct completion done;
+	struct work_struct end_work;	/* ->end() of a may_block request */
 
 	/* reply layout: header, out_fixed bytes of args, then pages */
 	unsigned int out_fixed;
@@ -112,17 +116,48 @@ struct vng_intr {
 };
 
 static struct kmem_cache *vng_req_cache;
+/* runs the ->end() of may_block requests, off the queues' completion work */
+static struct workqueue_struct *vng_end_wq;
 
 /*
  * Seconds a request may wait while the host answers nothing at all before
- * the session is declared dead and its requests fail (0: wait forever).
- * A daemon that exited never answers, and the VMM does not tell us.
+ * the host is reported as not responding (0: never).  A daemon that exited
+ * never answers, and the VMM does not tell us; a slow one answers late.
+ * Telling them apart is not possible from here, so by default nothing is
+ * given up: a slow host must never cost data.  The user ends a dead one
+ * with umount -f or the device's sysfs abort file; host_abort makes the
+ * watchdog do it.
  */
+#define VNG_HOST_TIMEOUT_MAX	(7 * 24 * 3600)
+
+static int vng_param_set_timeout(const char *val, const struct kernel_param *kp)
+{
+	unsigned int secs;
+	int err;
+
+	err = kstrtouint(val, 0, &secs);
+	if (err)
+		return err;
+	if (secs > VNG_HOST_TIMEOUT_MAX)
+		return -ERANGE;
+	*(unsigned int *)kp->arg = secs;
+	return 0;
+}
+
+static const struct kernel_param_ops vng_param_timeout_ops = {
+	.set = vng_param_set_timeout,
+	.get = param_get_uint,
+};
+
 static unsigned int host_timeout = 60;
-module_param(host_timeout, uint, 0644);
+module_param_cb(host_timeout, &vng_param_timeout_ops, &host_timeout, 0644);
 MODULE_PARM_DESC(host_timeout,
-		 "seconds without any reply before a session with waiting requests is aborted (0: never)");
-/* A forced request's waiter wakes this often while it waits. */
+		 "seconds without any reply while requests wait before the host is reported as not responding (0: never, at most 604800)");
+static bool host_abort;
+module_param(host_abort, bool, 0644);
+MODULE_PARM_DESC(host_abort,
+		 "abort the session of a host that stays unresponsive past host_timeout: its requests fail and unwritten data is lost (default: keep waiting)");
+/* A waiter that cannot leave wakes this often while it waits. */
 #define VNG_FORCE_WAIT_SLICE	(10 * HZ)
 /* The watchdog looks this often (at most). */
 #define VNG_WATCHDOG_PERIOD	(5 * HZ)
@@ -141,7 +176,8 @@ static void vng_req_release(struct kref *ref)
 		kfree(req->sg);
 	kfree(req->in_buf);
 	kfree(req->out_buf);
-	if (test_bit(VNG_REQ_ASYNC, &req->flags))
+	if (test_bit(VNG_REQ_ASYNC, &req->flags) ||
+	    test_bit(VNG_REQ_LEFT, &req->flags))
 		vng_conn_put(req->conn);
 	vng_dev_put(req->dev);
 	kmem_cache_free(vng_req_cache, req);
@@ -150,6 +186,14 @@ static void vng_req_release(struct kref *ref)
 static void vng_req_put(struct vng_req *req)
 {
 	kref_put(&req->ref, vng_req_release);
+}
+
+static void vng_req_end_work(struct work_struct *work)
+{
+	struct vng_req *req = container_of(work, struct vng_req, end_work);
+
+	req->args->end(req->conn, req->args, req->result);
+	vng_req_put(req);	/* the owner's reference */
 }
 
 static u64 vng_next_unique(struct vng_dev *dev)
@@ -225,6 +269,7 @@ static struct vng_req *vng_req_build(struct vng_conn *conn,
 	INIT_LIST_HEAD(&req->entry);
 	INIT_LIST_HEAD(&req->abort_entry);
 	init_completion(&req->done);
+	INIT_WORK(&req->end_work, vng_req_end_work);
 	vng_dev_get(dev);
 	req->dev = dev;
 	req->conn = conn;
@@ -401,6 +446,11 @@ static bool vng_req_finish(struct vng_req *req, ssize_t result,
 	spin_unlock(&dev->req_lock);
 
 	if (test_bit(VNG_REQ_ASYNC, &req->flags)) {
+		if (args->may_block) {
+			/* the work item takes over the owner's reference */
+			queue_work(vng_end_wq, &req->end_work);
+			return delivered;
+		}
 		args->end(req->conn, args, result);
 		vng_req_put(req);	/* the owner's reference */
 	} else {
@@ -512,11 +562,62 @@ static ssize_t vng_req_check_reply(struct vng_req *req, u32 *payload,
 	return 0;
 }
 
+struct vng_release_orphan {
+	struct vng_args args;
+	struct fuse_release_in in;
+};
+
+static void vng_release_orphan_end(struct vng_conn *conn,
+				   struct vng_args *args, int error)
+{
+	kfree(container_of(args, struct vng_release_orphan, args));
+}
+
+/*
+ * A good reply nobody took (its waiter was killed): the lookup reference
+ * and the open handle it carries go back to the host, which would
+ * otherwise keep them until the session ends.
+ */
+static void vng_req_give_back(struct vng_req *req, u32 payload)
+{
+	const void *body = req->out_buf + sizeof(struct fuse_out_header);
+	struct vng_release_orphan *ro;
+	struct fuse_entry_out entry;
+	struct fuse_open_out open;
+	u64 nodeid = req->nodeid;
+	u32 entry_size = 0;
+
+	if (vng_opcode_returns_entry(req->opcode)) {
+		if (payload < sizeof(entry))
+			return;
+		memcpy(&entry, body, sizeof(entry));
+		entry_size = sizeof(entry);
+		nodeid = entry.nodeid;
+	}
+	if (vng_opcode_returns_handle(req->opcode) &&
+	    payload >= entry_size + sizeof(open)) {
+		memcpy(&open, body + entry_size, sizeof(open));
+		ro = kzalloc(sizeof(*ro), GFP_NOFS | __GFP_NOFAIL);
+		ro->in.fh = open.fh;
+		ro->args.opcode = req->opcode == FUSE_OPENDIR ?
+				  FUSE_RELEASEDIR : FUSE_RELEASE;
+		ro->args.nodeid = nodeid;
+		ro->args.in_numargs = 1;
+		ro->args.in_args[0].size = sizeof(ro->in);
+		ro->args.in_args[0].value = &ro->in;
+		ro->args.force = true;
+		ro->args.nocreds = true;
+		ro->args.end = vng_release_orphan_end;
+		vng_request_async(req->conn, &ro->args, GFP_NOFS);
+	}
+	if (entry_size && nodeid && nodeid != FUSE_ROOT_ID)
+		vng_dev_forget(req->dev, nodeid, 1);
+}
+
 /* Transport completion: process context, exactly once per submitted req. */
 static void vng_req_xfer_done(struct vng_xfer *xfer, int err)
 {
 	struct vng_req *req = container_of(xfer, struct vng_req, xfer);
-	struct fuse_entry_out entry;
 	u32 payload = 0;
 	bool good = false;
 	ssize_t result;
@@ -525,14 +626,8 @@ static void vng_req_xfer_done(struct vng_xfer *xfer, int err)
 		WRITE_ONCE(req->dev->last_reply, jiffies);
 	result = err ? err : vng_req_check_reply(req, &payload, &good);
 	if (!vng_req_finish(req, result, good ? &payload : NULL) && good &&
-	    vng_opcode_returns_entry(req->opcode) &&
-	    payload >= sizeof(entry)) {
-		/* nobody takes the lookup reference: give it back */
-		memcpy(&entry, req->out_buf + sizeof(struct fuse_out_header),
-		       sizeof(entry));
-		if (entry.nodeid && entry.nodeid != FUSE_ROOT_ID)
-			vng_dev_forget(req->dev, entry.nodeid, 1);
-	}
+	    test_bit(VNG_REQ_LEFT, &req->flags))
+		vng_req_give_back(req, payload);
 	vng_req_put(req);	/* the transport's reference */
 }
 
@@ -544,7 +639,17 @@ static void vng_req_submit(struct vng_req *req)
 
 	req->xfer.done = vng_req_xfer_done;
 	req->sent_at = jiffies;
+	/*
+	 * An abort clears connected under req_lock and then fails what it
+	 * finds on dev->reqs: a request is either found there or sees the
+	 * abort here, never neither (it would wait for a dead host forever).
+	 */
 	spin_lock(&dev->req_lock);
+	if (!READ_ONCE(req->conn->connected) && req->opcode != FUSE_INIT) {
+		spin_unlock(&dev->req_lock);
+		vng_req_finish(req, -ENOTCONN, NULL);
+		return;
+	}
 	list_add_tail(&req->entry, &dev->reqs);
 	spin_unlock(&dev->req_lock);
 
@@ -689,35 +794,54 @@ static void vng_req_interrupt(struct vng_req *req)
 /* ---- sending ---------------------------------------------------------- */
 
 /*
- * The waiter gives up (fatal signal or timeout).  Returns true when it
- * may leave without the result; false when the request finished first.
+ * The waiter gives up (fatal signal or timeout).  A request still waiting
+ * for room on the ring is taken back, unless it is forced (it must reach
+ * the host: a RELEASE, an unlock).  One the host has (or must get) is left
+ * to finish on its own only with @leave (the caller needs nothing of its
+ * reply), and a request the host has is interrupted.  Returns true when
+ * the waiter may go; false when it must wait for the request to finish
+ * (or it finished first).
  */
-static bool vng_req_abandon(struct vng_req *req, bool interrupt)
+static bool vng_req_give_up(struct vng_req *req, bool forced, bool leave,
+			    bool interrupt)
 {
 	struct vng_dev *dev = req->dev;
 
-	spin_lock(&dev->req_lock);
-	if (test_bit(VNG_REQ_FINISHED, &req->flags)) {
-		spin_unlock(&dev->req_lock);
-		return false;
-	}
-	/* From now on no reply is copied into the caller's args. */
-	req->args = NULL;
-	spin_unlock(&dev->req_lock);
-
-	if (vng_xfer_cancel(&req->xfer)) {
+	if (!forced && vng_xfer_cancel(&req->xfer)) {
 		/* never reached the ring: the transport gives it back */
 		vng_req_finish(req, -EINTR, NULL);
 		vng_req_put(req);
-	} else if (interrupt) {
-		vng_req_interrupt(req);
+		return true;
 	}
-	return true;
+	if (leave) {
+		spin_lock(&dev->req_lock);
+		if (test_bit(VNG_REQ_FINISHED, &req->flags)) {
+			spin_unlock(&dev->req_lock);
+			return false;
+		}
+		/* From now on no reply is copied into the caller's args. */
+		req->args = NULL;
+		/*
+		 * For giving back what a late reply carries.  Only such
+		 * opcodes: DESTROY leaves a session whose last reference
+		 * is already gone.
+		 */
+		if (vng_opcode_returns_entry(req->opcode) ||
+		    vng_opcode_returns_handle(req->opcode)) {
+			vng_conn_get(req->conn);
+			set_bit(VNG_REQ_LEFT, &req->flags);
+		}
+		spin_unlock(&dev->req_lock);
+	}
+	if (interrupt && !forced)
+		vng_req_interrupt(req);
+	return leave;
 }
 
 static ssize_t vng_request_wait(struct vng_conn *conn, struct vng_args *args,
 				long timeout)
 {
+	bool leave = !args->no_abandon && !vng_opcode_must_finish(args->opcode);
 	struct vng_req *req;
 	ssize_t ret;
 
@@ -730,26 +854,34 @@ static ssize_t vng_request_wait(struct vng_conn *conn, struct vng_args *args,
 
 	if (timeout) {
 		if (!wait_for_completion_timeout(&req->done, timeout) &&
-		    vng_req_abandon(req, false)) {
+		    vng_req_give_up(req, false, true, false)) {
 			ret = -ETIMEDOUT;
 			goto out;
 		}
-	} else if (args->force) {
+	} else if (args->force && leave && (current->flags & PF_EXITING)) {
 		/*
-		 * Not interruptible, but waking now and then: a dead host is
-		 * the watchdog's to report, not the hung-task detector's.
+		 * An exiting task (closing its files, dropping its locks) has
+		 * taken its fatal signal already: it could not be killed out
+		 * of the wait, and must not wait for a host that may never
+		 * answer.  The request goes on without it.
 		 */
-		while (!wait_for_completion_timeout(&req->done,
-						    VNG_FORCE_WAIT_SLICE))
-			;
-	} else if (wait_for_completion_killable(&req->done)) {
-		if (vng_req_abandon(req, true)) {
-			ret = -EINTR;
+		if (vng_req_give_up(req, true, true, false)) {
+			ret = 0;
 			goto out;
 		}
+	} else if (wait_for_completion_killable(&req->done) &&
+		   vng_req_give_up(req, args->force, leave, true)) {
+		ret = -EINTR;
+		goto out;
 	}
-	/* finished: the completion may still be on its way out */
-	wait_for_completion(&req->done);
+	/*
+	 * Finished, or killed while the host holds a request we must see to
+	 * its end: uninterruptible then, but waking now and then, since a
+	 * host that never answers is for an abort to end, not for the
+	 * hung-task detector to report.
+	 */
+	while (!wait_for_completion_timeout(&req->done, VNG_FORCE_WAIT_SLICE))
+		;
 	ret = req->result;
 out:
 	vng_req_put(req);
@@ -793,6 +925,8 @@ void vng_requests_abort(struct vng_conn *conn)
 	LIST_HEAD(list);
 
 	spin_lock(&dev->req_lock);
+	/* submitters check it under this lock (vng_req_submit()) */
+	WRITE_ONCE(conn->connected, false);
 	list_for_each_entry(req, &dev->reqs, entry) {
 		if (req->conn != conn)
 			continue;
@@ -1024,13 +1158,42 @@ static bool vng_dev_probe(struct vng_dev *dev, struct vng_conn *conn)
 	return true;
 }
 
+/*
+ * Neither a waiting request nor the probe got an answer: the host is dead
+ * or very slow.  Said once; the session is aborted only with host_abort.
+ */
+static void vng_dev_host_unresponsive(struct vng_dev *dev,
+				      struct vng_conn *conn, unsigned int secs)
+{
+	if (READ_ONCE(host_abort)) {
+		vng_dev_err(dev, "the host has not answered for %u s: aborting the session (host_abort); unmount and check the virtio-fs daemon\n",
+			    secs);
+		vng_conn_abort(conn);
+		return;
+	}
+	if (READ_ONCE(dev->host_unresponsive))
+		return;
+	WRITE_ONCE(dev->host_unresponsive, true);
+	vng_dev_err(dev, "the host has not answered for %u s, still waiting; to give up on it: umount -f, or echo 1 > /sys/fs/virtiofs_ng/%d/abort\n",
+		    secs, dev->index);
+	vng_sysfs_changed(dev);
+}
+
 static void vng_watchdog_work(struct work_struct *work)
 {
 	struct vng_dev *dev = container_of(to_delayed_work(work),
 					   struct vng_dev, watchdog_work);
-	unsigned long timeout = READ_ONCE(host_timeout) * HZ;
+	unsigned int secs = READ_ONCE(host_timeout);
+	unsigned long timeout = (unsigned long)secs * HZ;
 	struct vng_conn *conn = NULL;
 
+	if (READ_ONCE(dev->host_unresponsive) &&
+	    time_after(READ_ONCE(dev->last_reply),
+		       READ_ONCE(dev->probe_sent))) {
+		vng_dev_warn(dev, "the host answers again\n");
+		WRITE_ONCE(dev->host_unresponsive, false);
+		vng_sysfs_changed(dev);
+	}
 	if (timeout && vng_dev_host_stuck(dev, timeout)) {
 		mutex_lock(&dev->conn_mutex);
 		if (dev->conn && kref_get_unless_zero(&dev->conn->kref))
@@ -1042,9 +1205,7 @@ static void vng_watchdog_work(struct work_struct *work)
 			vng_dev_probe(dev, conn);
 		} else if (time_after(jiffies, READ_ONCE(dev->probe_sent) +
 				      min_t(unsigned long, timeout, VNG_WATCHDOG_PERIOD * 2))) {
-			vng_dev_err(dev, "the host has not answered for %u s: aborting the session; unmount and check the virtio-fs daemon\n",
-				    READ_ONCE(host_timeout));
-			vng_conn_abort(conn);
+			vng_dev_host_unresponsive(dev, conn, secs);
 		}
 	}
 	if (conn)
@@ -1059,6 +1220,7 @@ void vng_forgets_open(struct vng_dev *dev, bool batch)
 	dev->forget_batch = batch;
 	spin_unlock(&dev->forget_lock);
 	WRITE_ONCE(dev->last_reply, jiffies);
+	WRITE_ONCE(dev->host_unresponsive, false);
 	schedule_delayed_work(&dev->watchdog_work, VNG_WATCHDOG_PERIOD);
 }
 
@@ -1122,10 +1284,20 @@ void vng_dev_requests_init(struct vng_dev *dev)
 int vng_request_init(void)
 {
 	vng_req_cache = KMEM_CACHE(vng_req, 0);
-	return vng_req_cache ? 0 : -ENOMEM;
+	if (!vng_req_cache)
+		return -ENOMEM;
+	/* writeback can wait for these: they must run under memory pressure */
+	vng_end_wq = alloc_workqueue("virtiofs_ng_end",
+				     WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!vng_end_wq) {
+		kmem_cache_destroy(vng_req_cache);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void vng_request_exit(void)
 {
+	destroy_workqueue(vng_end_wq);
 	kmem_cache_destroy(vng_req_cache);
 }

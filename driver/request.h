@@ -59,6 +59,18 @@ struct vng_args {
 	bool out_argvar:1;
 	/* zero the part of pages[] the reply did not fill */
 	bool page_zeroing:1;
+	/*
+	 * A killed waiter still waits for the reply once the host has the
+	 * request: the pages it fills stay the caller's to use afterwards
+	 * (a locked page-cache page a late reply would overwrite).
+	 */
+	bool no_abandon:1;
+	/*
+	 * ->end() may sleep on a lock an I/O path holds (a user page's lock):
+	 * it runs from a work item of its own, never on the completion path
+	 * that also finishes the request that lock holder waits for.
+	 */
+	bool may_block:1;
 	struct vng_arg in_args[3];
 	struct vng_arg out_args[2];
 
@@ -106,10 +118,22 @@ static inline void vng_args_in_out(struct vng_args *args, u32 opcode,
  * Sends a request and waits for its reply.
  *
  * Returns a negative errno (the host's error, -EIO for a malformed reply,
- * -ENOTCONN once the device is gone, -EINTR when a fatal signal ended the
- * wait: the request is then interrupted (FUSE_INTERRUPT) and finishes on
- * its own), or >= 0: with out_argvar, the size of the last out-arg (or the
- * page payload bytes with out_pages); otherwise 0.
+ * -ENOTCONN once the device is gone or the session was aborted, -EINTR
+ * when a fatal signal ended the wait), or >= 0: with out_argvar, the size
+ * of the last out-arg (or the page payload bytes with out_pages);
+ * otherwise 0.
+ *
+ * A fatal signal ends the wait at once for a request the host does not
+ * have yet.  Once the host has it, the waiter leaves with -EINTR only when
+ * nothing of the reply is needed: a lookup reference or open handle it
+ * carries is given back by the request layer, and the request is
+ * interrupted (FUSE_INTERRUPT) and finishes on its own.  With no_abandon,
+ * or for opcodes whose reply must be taken over (vng_opcode_must_finish),
+ * the waiter sees the request to its end like fs/fuse does; a host that
+ * never answers is then given up on only by an abort (umount -f, the
+ * sysfs abort file, device removal).  A forced request of an exiting
+ * task, which can no longer be killed out of a wait, is sent and not
+ * waited for (0).
  */
 ssize_t vng_request(struct vng_conn *conn, struct vng_args *args);
 

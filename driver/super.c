@@ -276,6 +276,11 @@ static int vng_show_devname(struct seq_file *m, struct dentry *root)
 	return 0;
 }
 
+static void vng_umount_begin(struct super_block *sb)
+{
+	vng_conn_umount_begin(vng_sb_conn(sb));
+}
+
 static const struct super_operations vng_super_ops = {
 	.alloc_inode	= vng_alloc_inode,
 	.free_inode	= vng_free_inode,
@@ -284,6 +289,7 @@ static const struct super_operations vng_super_ops = {
 	.sync_fs	= vng_sync_fs,
 	.show_options	= vng_show_options,
 	.show_devname	= vng_show_devname,
+	.umount_begin	= vng_umount_begin,
 };
 
 /* ---- mounting --------------------------------------------------------- */

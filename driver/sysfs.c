@@ -64,6 +64,9 @@ static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
 	default:
 		if (READ_ONCE(dev->dup_tag))
 			s = "duplicate";
+		else if (READ_ONCE(dev->conn) &&
+			 READ_ONCE(dev->host_unresponsive))
+			s = "unresponsive";
 		else if (READ_ONCE(dev->conn))
 			s = "mounted";
 		else
@@ -95,11 +98,28 @@ static ssize_t uevent_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return err ? err : count;
 }
 
+/* "1": give up on the host now; every request of the session fails. */
+static ssize_t abort_store(struct kobject *kobj, struct kobj_attribute *attr,
+			   const char *buf, size_t count)
+{
+	bool yes;
+	int err;
+
+	err = kstrtobool(buf, &yes);
+	if (err)
+		return err;
+	if (!yes)
+		return -EINVAL;
+	err = vng_dev_abort_session(to_vng_dev(kobj), false);
+	return err ? err : count;
+}
+
 static struct kobj_attribute vng_attr_tag = __ATTR_RO(tag);
 static struct kobj_attribute vng_attr_nrq = __ATTR_RO(num_request_queues);
 static struct kobj_attribute vng_attr_mounted = __ATTR_RO(mounted);
 static struct kobj_attribute vng_attr_state = __ATTR_RO(state);
 static struct kobj_attribute vng_attr_uevent = __ATTR_RW(uevent);
+static struct kobj_attribute vng_attr_abort = __ATTR_WO(abort);
 
 static struct attribute *vng_dev_attrs[] = {
 	&vng_attr_tag.attr,
@@ -107,6 +127,7 @@ static struct attribute *vng_dev_attrs[] = {
 	&vng_attr_mounted.attr,
 	&vng_attr_state.attr,
 	&vng_attr_uevent.attr,
+	&vng_attr_abort.attr,
 	NULL,
 };
 

@@ -143,6 +143,7 @@ struct vng_dev {
 	unsigned long last_reply;	/* jiffies of the latest reply */
 	unsigned long probe_sent;	/* jiffies of the last probe */
 	bool probe_pending;		/* a probe waits for its reply */
+	bool host_unresponsive;		/* said so; cleared when it answers */
 	struct delayed_work watchdog_work;
 
 	struct ratelimit_state rs;	/* for everything the host can cause */
@@ -218,5 +219,11 @@ int vng_conn_init(void);
 void vng_conn_exit(void);
 /* The device went away: the session (if any) is disconnected. */
 void vng_conn_dev_removed(struct vng_dev *dev);
+/*
+ * Aborts the device's session (sysfs abort, umount -f); with
+ * only_unresponsive only once the watchdog found the host not answering
+ * (-EAGAIN otherwise).  -ENOTCONN when there is no session.
+ */
+int vng_dev_abort_session(struct vng_dev *dev, bool only_unresponsive);
 
 #endif

@@ -427,18 +427,23 @@ static void vng_writepages_end(struct vng_conn *conn, struct vng_args *args,
 	/* a short writeback leaves data behind: report it like an error */
 	if (done >= 0 && done < io->count)
 		done = -EIO;
-	for (i = 0; i < args->num_pages; i++) {
-		struct page *page = io->pages[i];
-
-		if (done < 0)
-			mapping_set_error(inode->i_mapping, done);
-		end_page_writeback(page);
-		put_page(page);
-	}
+	if (done < 0)
+		mapping_set_error(inode->i_mapping, done);
 	vng_invalidate_attr_mask(inode, VNG_WRITE_CHANGES);
+	for (i = 0; i < args->num_pages; i++) {
+		end_page_writeback(io->pages[i]);
+		put_page(io->pages[i]);
+	}
+	vng_io_free(io);
+	/*
+	 * The last touch of the inode: eviction waits for writes_in_flight
+	 * to drop and then takes vi->lock once, so it cannot free the inode
+	 * before the wake-up below is done (vng_wait_writes_evict()).
+	 */
+	spin_lock(&vi->lock);
 	if (atomic_dec_and_test(&vi->writes_in_flight))
 		wake_up_all(&vi->writes_wq);
-	vng_io_free(io);
+	spin_unlock(&vi->lock);
 }
 
 static void vng_writepages_send(struct vng_wb *wb)
@@ -603,6 +608,16 @@ int vng_write_inode_now(struct inode *inode)
 	err = filemap_write_and_wait(inode->i_mapping);
 	wait_event(vi->writes_wq, !atomic_read(&vi->writes_in_flight));
 	return err;
+}
+
+void vng_wait_writes_evict(struct inode *inode)
+{
+	struct vng_inode *vi = vng_i(inode);
+
+	wait_event(vi->writes_wq, !atomic_read(&vi->writes_in_flight));
+	/* the completion that dropped the count has let go of vi->lock */
+	spin_lock(&vi->lock);
+	spin_unlock(&vi->lock);
 }
 
 int vng_flush_writes(struct inode *inode)

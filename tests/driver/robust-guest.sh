@@ -160,6 +160,17 @@ case "$tags" in
 *) res FAIL twodev.sysfs-tags "no myfs in:$tags" ;;
 esac
 
+# --- 4b: completions that sleep ------------------------------------------
+# An O_DIRECT aio read completes by dirtying the user's pages: into a
+# shared mapping of a file of this mount, whose pages a writer holds locked
+# while its WRITE waits for the same queue's completions.
+bgrun 90 $H aiomix /mnt 15
+case "$RUN_OUT" in
+ok\ *) res PASS aio.read-into-shared-mapping "${RUN_OUT#ok } rounds" ;;
+*) res FAIL aio.read-into-shared-mapping "${RUN_OUT:-$RUN_ST} $RUN_ERR" ;;
+esac
+rm -f /mnt/aio-src /mnt/aio-buf
+
 # --- 5: cache policies ----------------------------------------------------
 cache_growth() {	# cache_growth TAG: page-cache growth in MiB for one read
 	sync
@@ -300,7 +311,7 @@ bgrun 30 umount /mnt2
 if grep -q " $FSTYPE " /proc/mounts; then
 	res FAIL module.umount-all "$(grep " $FSTYPE " /proc/mounts | tr '\n' '|')"
 fi
-all_tags="myfs myfs2 delay cnone calways nodeid drop exit"
+all_tags="myfs myfs2 delay cnone calways nodeid drop exit exit2"
 for k in $KINDS; do all_tags="$all_tags g_$k l_$k rw_$k"; done
 sysfs_tags() { cat /sys/fs/virtiofs_ng/*/tag 2>/dev/null | sort | tr '\n' ' '; }
 uevent_tags() {
@@ -358,11 +369,64 @@ done
 loaded || insmod "$modpath"
 
 # --- 2: backend exits while mounted (last: it may leave requests behind) --
-# The watchdog aborts a session whose host stopped answering after
-# host_timeout s (probe included, at most ~3x that): shorten it so that the
-# first blocked operation ends with ENOTCONN within the op's time limit.
+# A host that stops answering is only reported by default (a slow host
+# must never cost data): the blocked process stays killable, the device's
+# state turns "unresponsive" after host_timeout s (probe included, at most
+# ~3x that), and umount -f then gives up on it.
+dev_state() {	# dev_state TAG: the sysfs state of the device with TAG
+	local d
+	for d in /sys/fs/virtiofs_ng/*; do
+		[ "$(cat "$d/tag" 2>/dev/null)" = "$1" ] && cat "$d/state"
+	done
+}
 echo 10 >/sys/module/virtiofs_ng/parameters/host_timeout ||
 	log "cannot set host_timeout"
+if echo 99999999999 >/sys/module/virtiofs_ng/parameters/host_timeout 2>/dev/null; then
+	res FAIL param.host_timeout-range "a timeout past a week was taken"
+	echo 10 >/sys/module/virtiofs_ng/parameters/host_timeout
+else
+	res PASS param.host_timeout-range
+fi
+if mnt exit2; then
+	first=
+	i=0
+	while [ $i -lt 20 ]; do
+		i=$((i + 1))
+		r=$(op 20 stat $M/exit2/f$i)
+		[ "$r" = ENOENT ] && continue
+		[ "$r" = OK ] && continue
+		first=$r
+		break
+	done
+	# still waiting for the host, and killable while it does
+	expect backend-exit.wait.killable "TIMEOUT" "${first:-nothing-blocked}"
+	st=
+	i=0
+	while [ $i -lt 60 ]; do
+		st=$(dev_state exit2)
+		[ "$st" = unresponsive ] && break
+		sleep 1
+		i=$((i + 1))
+	done
+	expect backend-exit.wait.state unresponsive "$st"
+	dmesg | grep -q "has not answered for 10 s, still waiting" &&
+		res PASS backend-exit.wait.message ||
+		res FAIL backend-exit.wait.message "no 'still waiting' line in dmesg"
+	bgrun 30 umount -f $M/exit2
+	if [ $RUN_ST = "done" ] && ! grep -q " $M/exit2 " /proc/mounts; then
+		res PASS backend-exit.wait.umount-force
+	else
+		res FAIL backend-exit.wait.umount-force "$RUN_ST: $RUN_ERR"
+		bgrun 30 umount -l $M/exit2
+	fi
+else
+	res FAIL backend-exit.wait.mount "$MNT_WHY"
+fi
+
+# With host_abort the watchdog aborts such a session itself: the first
+# blocked operation ends with ENOTCONN within the op's time limit.
+echo 1 >/sys/module/virtiofs_ng/parameters/host_abort ||
+	log "cannot set host_abort"
 if mnt exit; then
 	first=
 	i=0
@@ -391,6 +455,7 @@ if mnt exit; then
 else
 	res FAIL backend-exit.mount "$MNT_WHY"
 fi
+echo 0 >/sys/module/virtiofs_ng/parameters/host_abort
 if ! grep -q " $FSTYPE " /proc/mounts; then
 	bgrun 30 rmmod virtiofs_ng
 	[ $RUN_ST = "done" ] && ! loaded && res PASS backend-exit.rmmod ||
@@ -398,7 +463,8 @@ if ! grep -q " $FSTYPE " /proc/mounts; then
 	loaded || insmod "$modpath"
 fi
 
-# drop: read and write never answered; the waiting process is killable
+# drop: read, write and release never answered; the waiting process is
+# killable
 if mnt drop; then
 	for w in read write; do
 		f=file
@@ -416,6 +482,8 @@ if mnt drop; then
 		   cat /tmp/bg.err >&2 ;;
 		esac
 	done
+	# close(2) waits for RELEASE, but a killed closer does not
+	expect fault.drop.close-killable TIMEOUT "$(op 15 create $M/drop/newfile)"
 	expect fault.drop.usable-stat OK "$(op 20 stat $M/drop/file)"
 	expect fault.drop.usable-readdir OK "$(op 20 readdir $M/drop/dir)"
 	expect fault.drop.usable-mkdir OK "$(op 20 mkdir $M/drop/newdir)"

@@ -12,19 +12,30 @@
  *       "undead after_ms=N" (the reader survived 10 s after SIGKILL)
  *   robust-helper killwrite PATH [WAIT_MS]
  *       the same with a writer of PATH
+ *   robust-helper aiomix DIR SECS
+ *       for SECS seconds, O_DIRECT reads of DIR/aio-src by io_submit into a
+ *       MAP_SHARED mapping of DIR/aio-buf while another process writes
+ *       into DIR/aio-buf; prints "ok ROUNDS" or the errno name.  A read's
+ *       completion dirties pages a writer holds locked: it must not stall
+ *       the queue that also completes the writer's WRITE.
  *   robust-helper uevents
  *       until killed, prints "ACTION DEVPATH TAG=..." for every kernel
  *       uevent whose DEVPATH contains "virtiofs_ng" (the guest kernel has
  *       no uevent helper, so listen on the netlink socket udev uses)
  */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/aio_abi.h>
 #include <linux/netlink.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -226,6 +237,110 @@ static int kill_test(const char *op, const char *path, long wait_ms)
 	return 0;
 }
 
+#define AIO_CHUNK	(64 * 1024)
+#define AIO_NR		16
+#define AIO_SIZE	(AIO_CHUNK * AIO_NR)
+
+static int make_file(const char *dir, const char *name, int flags)
+{
+	static char buf[AIO_SIZE];
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -1;
+	memset(buf, name[4], sizeof(buf));
+	if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf) || fsync(fd)) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return open(path, O_RDWR | flags);
+}
+
+static int aiomix(const char *dir, long secs)
+{
+	struct iocb cbs[AIO_NR], *cbp[AIO_NR];
+	struct io_event ev[AIO_NR];
+	aio_context_t ctx = 0;
+	long rounds = 0, deadline = now_ms() + secs * 1000;
+	int src, buf_fd, i, err = 0, status;
+	char *buf;
+	pid_t writer;
+	cpu_set_t cpus;
+
+	/*
+	 * One CPU for both: requests of one CPU share a request queue, and
+	 * so do their completions.
+	 */
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus))
+		return errno;
+	src = make_file(dir, "aio-src", O_DIRECT);
+	buf_fd = make_file(dir, "aio-buf", 0);
+	if (src < 0 || buf_fd < 0)
+		return errno;
+	buf = mmap(NULL, AIO_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   buf_fd, 0);
+	if (buf == MAP_FAILED)
+		return errno;
+	if (syscall(SYS_io_setup, AIO_NR, &ctx))
+		return errno;
+	writer = fork();
+	if (writer < 0)
+		return errno;
+	if (!writer) {
+		char page[4096];
+		unsigned int n = 0;
+
+		memset(page, 'x', sizeof(page));
+		while (now_ms() < deadline)
+			if (pwrite(buf_fd, page, sizeof(page),
+				   (off_t)(n++ % (AIO_SIZE / 4096)) * 4096) < 0)
+				_exit(1);
+		_exit(0);
+	}
+	while (!err && now_ms() < deadline) {
+		for (i = 0; i < AIO_NR; i++) {
+			memset(&cbs[i], 0, sizeof(cbs[i]));
+			cbs[i].aio_fildes = src;
+			cbs[i].aio_lio_opcode = IOCB_CMD_PREAD;
+			cbs[i].aio_buf = (unsigned long)(buf + i * AIO_CHUNK);
+			cbs[i].aio_nbytes = AIO_CHUNK;
+			cbs[i].aio_offset = (long long)i * AIO_CHUNK;
+			cbp[i] = &cbs[i];
+		}
+		if (syscall(SYS_io_submit, ctx, AIO_NR, cbp) != AIO_NR) {
+			err = errno ? errno : EIO;
+			break;
+		}
+		for (i = 0; i < AIO_NR;) {
+			long j, n = syscall(SYS_io_getevents, ctx, 1,
+					    AIO_NR - i, ev, NULL);
+
+			if (n < 0) {
+				err = errno;
+				break;
+			}
+			for (j = 0; j < n; j++)
+				if (ev[j].res != AIO_CHUNK)
+					err = ev[j].res < 0 ? -ev[j].res : EIO;
+			i += n;
+		}
+		rounds++;
+	}
+	if (waitpid(writer, &status, 0) != writer || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		err = err ? err : EIO;
+	syscall(SYS_io_destroy, ctx);
+	if (!err)
+		printf("ok %ld\n", rounds);
+	return err;
+}
+
 static int uevents(void)
 {
 	struct sockaddr_nl sa = {
@@ -271,7 +386,7 @@ static int uevents(void)
 
 static void usage(void)
 {
-	fputs("usage: robust-helper op OP PATH | killread PATH [MS] | killwrite PATH [MS] | uevents\n",
+	fputs("usage: robust-helper op OP PATH | killread PATH [MS] | killwrite PATH [MS] | aiomix DIR SECS | uevents\n",
 	      stderr);
 	exit(2);
 }
@@ -284,6 +399,12 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 2 && !strcmp(argv[1], "uevents"))
 		return uevents();
+	if (argc == 4 && !strcmp(argv[1], "aiomix")) {
+		err = aiomix(argv[2], atol(argv[3]));
+		if (err)
+			print_err(err);
+		return 0;
+	}
 	if (argc < 3)
 		usage();
 	if (!strcmp(argv[1], "op")) {
