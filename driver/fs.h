@@ -184,6 +184,13 @@ struct vng_file {
 	struct list_head write_entry;	/* on vng_inode.write_files */
 	/* preallocated so release can never fail for lack of memory */
 	struct vng_release_args *release_args;
+	/* directories: the host's offsets seen this pass (readdir.c) */
+	struct vng_dir_walk {
+		loff_t pos;		/* where the last getdents ended */
+		loff_t mark;		/* Brent's saved offset */
+		u32 steps;		/* offsets since mark was saved */
+		u32 span;		/* steps before the next save */
+	} walk;
 };
 
 /* ---- inode.c ---------------------------------------------------------- */
