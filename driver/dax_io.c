@@ -362,7 +362,7 @@ void vng_dax_host_truncated(struct inode *inode, loff_t size)
 	}
 	vng_dax_fault_lock_excl(di);
 	vng_dax_cut_locked(inode, size);
-	vng_dax_unblock_faults(inode, 0, 0);
+	vng_dax_fault_unlock_excl(di);
 }
 
 /* ---- the device goes away ---------------------------------------------- */
