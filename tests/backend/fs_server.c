@@ -93,9 +93,10 @@ static uint32_t our_init_flags(const struct fs_server *srv)
 		     FUSE_EXPORT_SUPPORT | FUSE_BIG_WRITES | FUSE_DONT_MASK |
 		     FUSE_FLOCK_LOCKS | FUSE_DO_READDIRPLUS |
 		     FUSE_READDIRPLUS_AUTO | FUSE_PARALLEL_DIROPS |
-		     FUSE_HANDLE_KILLPRIV | FUSE_MAX_PAGES |
-		     FUSE_CACHE_SYMLINKS | FUSE_SUBMOUNTS;
+		     FUSE_MAX_PAGES | FUSE_CACHE_SYMLINKS | FUSE_SUBMOUNTS;
 
+	if (!srv->cfg.no_killpriv)
+		f |= FUSE_HANDLE_KILLPRIV;
 	if (srv->cfg.xattr)
 		f |= FUSE_POSIX_ACL;
 	/* DAX mappings are mmap()s: offsets and lengths in whole pages */
