@@ -176,7 +176,9 @@ fi
 # was not granted: no automount, one st_dev.
 if mnt submnt; then
 	bgrun 20 ls -l $M/submnt
-	bgrun 20 stat -c %d $M/submnt/dir
+	# entering it is what triggers an automount (stat(1) is an lstat)
+	bgrun 20 ls $M/submnt/dir
+	bgrun 20 stat -c %d $M/submnt/dir/
 	d_dir=$RUN_OUT
 	d_top=$(stat -c %d $M/submnt)
 	if [ -n "$d_dir" ] && [ "$d_dir" = "$d_top" ] &&
