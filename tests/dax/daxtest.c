@@ -1116,9 +1116,10 @@ static void t_unplug(const char *dev)
 {
 	struct sigaction sa = { .sa_handler = on_bus };
 	const char *p = path("unplug.dat");
+	int fd, bus = 0, status = -1, waited;
 	volatile uint8_t *m;
+	pid_t io;
 	uint8_t v;
-	int fd, bus = 0;
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, NULL);
@@ -1146,9 +1147,40 @@ static void t_unplug(const char *dev)
 		}
 	}
 	m[BLK] = v;	/* a dirty page too */
+	/* read() and write() through the window while the device goes */
+	io = fork();
+	if (io == 0) {
+		static uint8_t buf[256 * KiB];
+		uint64_t off = 0;
+
+		for (;;) {
+			if (pread(fd, buf, sizeof(buf), (off_t)off) < 0 ||
+			    pwrite(fd, buf, BLK, (off_t)off) < 0)
+				_exit(errno == EIO || errno == ENOTCONN ||
+				      errno == ENXIO ? 0 : 20);
+			off = (off + sizeof(buf)) % SHARED_SIZE;
+		}
+	}
+	usleep(200000);
 	if (unbind_self(dev)) {
 		result("FAIL", "unplug", "unbind %s: %s", dev, strerror(errno));
+		if (io > 0)
+			kill(io, SIGKILL);
 		return;
+	}
+	for (waited = 0; io > 0 && waited < 300; waited++) {
+		if (waitpid(io, &status, WNOHANG) == io)
+			break;
+		usleep(100000);
+	}
+	if (io < 0 || waited == 300) {
+		result("FAIL", "unplug_io", "read()/write() through the window still going 30 s after removal");
+		if (io > 0)
+			kill(io, SIGKILL);
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		result("FAIL", "unplug_io", "reader/writer status %#x", status);
+	} else {
+		result("PASS", "unplug_io", "read()/write() in flight end with an error");
 	}
 	for (uint64_t off = 0; off < SHARED_SIZE; off += 256 * KiB)
 		bus += touch_faults(m + off, &v);
