@@ -305,6 +305,15 @@ struct vng_conn *vng_conn_get_by_tag(const char *tag)
 		conn = dev->conn;
 		if (!conn)
 			break;
+		if (READ_ONCE(conn->closing)) {
+			/* the last unmount is ending it: wait, start anew */
+			mutex_unlock(&dev->conn_mutex);
+			wait_event(dev->idle_wq,
+				   READ_ONCE(dev->conn) != conn ||
+				   vng_dev_removed(dev));
+			mutex_lock(&dev->conn_mutex);
+			continue;
+		}
 		if (kref_get_unless_zero(&conn->kref)) {
 			if (READ_ONCE(conn->connected)) {
 				mutex_unlock(&dev->conn_mutex);
@@ -344,6 +353,32 @@ out_unlock:
 	mutex_unlock(&dev->conn_mutex);
 	vng_dev_put(dev);
 	return ERR_PTR(err);
+}
+
+int vng_conn_add_sb(struct vng_conn *conn, struct list_head *entry)
+{
+	int err = 0;
+
+	mutex_lock(&conn->sb_lock);
+	if (conn->closing)
+		err = -EAGAIN;
+	else
+		list_add_tail(entry, &conn->sb_list);
+	mutex_unlock(&conn->sb_lock);
+	return err;
+}
+
+bool vng_conn_del_sb(struct vng_conn *conn, struct list_head *entry)
+{
+	bool last;
+
+	mutex_lock(&conn->sb_lock);
+	list_del_init(entry);
+	last = list_empty(&conn->sb_list);
+	if (last)
+		WRITE_ONCE(conn->closing, true);
+	mutex_unlock(&conn->sb_lock);
+	return last;
 }
 
 void vng_conn_abort(struct vng_conn *conn)

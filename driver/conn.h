@@ -53,6 +53,12 @@ struct vng_conn {
 
 	/* cleared when the device goes away or the session is torn down */
 	bool connected;
+	/*
+	 * Set under sb_lock when the last filesystem leaves: no new
+	 * superblock joins, a new mount waits for the teardown and starts
+	 * a fresh session (vng_conn_get_by_tag()).
+	 */
+	bool closing;
 
 	/* negotiated in FUSE_INIT */
 	u32 minor;			/* protocol minor the host speaks */
@@ -96,9 +102,11 @@ static inline void vng_conn_set_no(struct vng_conn *conn, enum vng_no_op op)
 
 /*
  * Returns the session of the device with this tag, creating it (FUSE_INIT)
- * when the device has none.  NULL-free: ERR_PTR(-ENODEV) for an unknown
- * tag (the caller prints the tags present), -EBUSY while the device is
- * being removed, or the INIT error.  The caller owns one reference.
+ * when the device has none, and waiting for a session whose last
+ * filesystem is leaving to finish first.  NULL-free: ERR_PTR(-ENODEV)
+ * for an unknown tag (the caller prints the tags present), -EBUSY while
+ * the device is being removed, or the INIT error.  The caller owns one
+ * reference.
  */
 struct vng_conn *vng_conn_get_by_tag(const char *tag);
 void vng_conn_get(struct vng_conn *conn);
@@ -114,6 +122,14 @@ const char *vng_conn_tag(const struct vng_conn *conn);
  * mount whose tag is unknown.
  */
 void vng_conn_list_tags(char *buf, size_t size);
+
+/*
+ * A new superblock joins the session (super.c): -EAGAIN when the session
+ * is closing, after which vng_conn_get_by_tag() gets a fresh one.
+ */
+int vng_conn_add_sb(struct vng_conn *conn, struct list_head *entry);
+/* A superblock leaves: true when it was the last (the session closes). */
+bool vng_conn_del_sb(struct vng_conn *conn, struct list_head *entry);
 
 /* Fails every queued and in-flight request with -ENOTCONN. */
 void vng_conn_abort(struct vng_conn *conn);

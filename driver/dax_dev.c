@@ -16,6 +16,7 @@
 #include <linux/kernel.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
+#include <linux/mmzone.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 #include <linux/uio.h>
@@ -96,6 +97,20 @@ static const struct dax_operations vng_dax_ops = {
 
 /* ---- probe, remove, free ----------------------------------------------- */
 
+/*
+ * memremap_pages() hot-adds the window as memory: start and length must
+ * be whole subsections (2 MiB; ZONE_DEVICE implies SPARSEMEM_VMEMMAP),
+ * or whole sections without SPARSEMEM_VMEMMAP; __add_pages() WARNs and
+ * fails on anything else.  Without SPARSEMEM there are no device pages.
+ */
+#if defined(CONFIG_SPARSEMEM_VMEMMAP)
+#define VNG_DAX_HOTPLUG_ALIGN	((u64)PAGES_PER_SUBSECTION << PAGE_SHIFT)
+#elif defined(CONFIG_SPARSEMEM)
+#define VNG_DAX_HOTPLUG_ALIGN	((u64)PAGES_PER_SECTION << PAGE_SHIFT)
+#else
+#define VNG_DAX_HOTPLUG_ALIGN	((u64)PAGE_SIZE)
+#endif
+
 static int vng_dax_init_ranges(struct vng_dax *dax)
 {
 	unsigned long i;
@@ -132,10 +147,14 @@ void vng_dax_dev_probe(struct vng_dev *dev)
 	if (!virtio_get_shm_region(vdev, &reg, VIRTIO_FS_SHMCAP_ID_CACHE))
 		return;
 	/* the device says where and how big: it still has to make sense */
-	if (reg.len < VNG_DAX_RANGE_SIZE || !PAGE_ALIGNED(reg.addr) ||
-	    reg.addr + reg.len < reg.addr) {
-		dev_warn(d, "DAX window of %llu bytes at %#llx is unusable (needs %llu bytes, page aligned): no DAX\n",
+	if (reg.len < VNG_DAX_RANGE_SIZE || reg.addr + reg.len < reg.addr) {
+		dev_warn(d, "DAX window of %llu bytes at %#llx is unusable (needs at least %llu bytes, no wrap-around): no DAX\n",
 			 reg.len, reg.addr, VNG_DAX_RANGE_SIZE);
+		return;
+	}
+	if (!IS_ALIGNED(reg.addr | reg.len, VNG_DAX_HOTPLUG_ALIGN)) {
+		dev_warn(d, "DAX window of %llu bytes at %#llx is not aligned to the %llu KiB the kernel adds memory in: no DAX\n",
+			 reg.len, reg.addr, VNG_DAX_HOTPLUG_ALIGN >> 10);
 		return;
 	}
 	if (!devm_request_mem_region(d, reg.addr, reg.len, dev_name(d))) {
@@ -194,11 +213,19 @@ void vng_dax_dev_remove(struct vng_dev *dev)
 {
 	struct vng_dax *dax = dev->dax;
 
-	/* the pages go with the device: fs/dax must stop using them now */
-	if (dax && !dax->killed) {
-		kill_dax(dax->dax_dev);
-		dax->killed = true;
-	}
+	if (!dax || dax->killed)
+		return;
+	/*
+	 * The pages go with the device (devm), right after this returns.
+	 * First no new mapping (vng_dax_of_conn()), then fs/dax stops: no
+	 * copy through the window is in flight after kill_dax() and a new
+	 * one fails, faults get SIGBUS.  Then nothing may still map, pin
+	 * or name a page of it.
+	 */
+	WRITE_ONCE(dax->killed, true);
+	kill_dax(dax->dax_dev);
+	vng_dax_reclaim_stop(dax);
+	vng_dax_reclaim_all(dax);
 }
 
 void vng_dax_dev_free(struct vng_dev *dev)

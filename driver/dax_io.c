@@ -12,7 +12,9 @@
  * suid/sgid where the host is the one to drop them (HANDLE_KILLPRIV).
  */
 #include <linux/capability.h>
+#include <linux/delay.h>
 #include <linux/fs.h>
+#include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/sched/signal.h>
@@ -275,14 +277,42 @@ const struct address_space_operations vng_dax_aops = {
 
 /* ---- truncate and punch hole ------------------------------------------- */
 
+/*
+ * fault_lock taken exclusively, remembering by whom: the section may send
+ * requests whose replies carry a smaller size (a fallocate's SETATTR that
+ * drops suid, say), and vng_dax_host_truncated() must then not take the
+ * lock a second time.
+ */
+static void vng_dax_fault_lock_excl(struct vng_dax_inode *di)
+{
+	down_write(&di->fault_lock);
+	WRITE_ONCE(di->blocker, current);
+}
+
+static void vng_dax_fault_unlock_excl(struct vng_dax_inode *di)
+{
+	WRITE_ONCE(di->blocker, NULL);
+	up_write(&di->fault_lock);
+}
+
 /* fs/dax waits for a pinned page: let faults run meanwhile. */
 static void vng_dax_layout_wait(struct inode *inode)
 {
 	struct vng_dax_inode *di = vng_dax_i(inode);
 
-	up_write(&di->fault_lock);
+	vng_dax_fault_unlock_excl(di);
 	schedule();
-	down_write(&di->fault_lock);
+	vng_dax_fault_lock_excl(di);
+}
+
+/* No mapping past size from now on (fault_lock held exclusively). */
+static void vng_dax_cut_locked(struct inode *inode, loff_t size)
+{
+	/* interrupted: pages stay until the next truncate or eviction */
+	if (!vng_dax_break_layout(inode, size, LLONG_MAX, vng_dax_layout_wait))
+		truncate_pagecache(inode, size);
+	vng_dax_free_ranges(inode, round_up(size, VNG_DAX_RANGE_SIZE),
+			    LLONG_MAX);
 }
 
 int vng_dax_block_faults(struct inode *inode, loff_t start, loff_t end)
@@ -291,7 +321,7 @@ int vng_dax_block_faults(struct inode *inode, loff_t start, loff_t end)
 
 	if (!IS_DAX(inode) || !di)
 		return 0;
-	down_write(&di->fault_lock);
+	vng_dax_fault_lock_excl(di);
 	return vng_dax_break_layout(inode, start, end, vng_dax_layout_wait);
 }
 
@@ -299,14 +329,20 @@ void vng_dax_unblock_faults(struct inode *inode, loff_t free_start,
 			    loff_t free_end)
 {
 	struct vng_dax_inode *di = vng_dax_i(inode);
+	loff_t cut;
 
 	if (!IS_DAX(inode) || !di)
 		return;
+	/* a cut the host told us of while we held the lock */
+	cut = di->host_cut;
+	di->host_cut = LLONG_MAX;
+	if (cut != LLONG_MAX)
+		vng_dax_cut_locked(inode, cut);
 	if (free_start >= 0 && free_start < free_end)
 		vng_dax_free_ranges(inode, round_up(free_start,
 						    VNG_DAX_RANGE_SIZE),
 				    free_end);
-	up_write(&di->fault_lock);
+	vng_dax_fault_unlock_excl(di);
 }
 
 void vng_dax_host_truncated(struct inode *inode, loff_t size)
@@ -315,9 +351,49 @@ void vng_dax_host_truncated(struct inode *inode, loff_t size)
 
 	if (!di)
 		return;
-	down_write(&di->fault_lock);
-	/* interrupted: pages stay until the next truncate or eviction */
-	if (!vng_dax_break_layout(inode, size, LLONG_MAX, vng_dax_layout_wait))
-		truncate_pagecache(inode, size);
-	vng_dax_unblock_faults(inode, size, LLONG_MAX);
+	/*
+	 * Only this task sets blocker to itself, under the lock: reading
+	 * our own value needs no lock.  Faults are blocked already; the
+	 * cut is made when the section ends (vng_dax_unblock_faults()).
+	 */
+	if (READ_ONCE(di->blocker) == current) {
+		di->host_cut = min(di->host_cut, size);
+		return;
+	}
+	vng_dax_fault_lock_excl(di);
+	vng_dax_cut_locked(inode, size);
+	vng_dax_fault_unlock_excl(di);
+}
+
+/* ---- the device goes away ---------------------------------------------- */
+
+/* How often removal says it still waits for a pinned page. */
+#define VNG_DAX_PIN_WARN	(30 * HZ)
+
+void vng_dax_inode_gone(struct inode *inode)
+{
+	struct vng_dax_inode *di = vng_dax_i(inode);
+	unsigned long warn = jiffies + VNG_DAX_PIN_WARN;
+
+	if (!di)
+		return;
+	vng_dax_fault_lock_excl(di);
+	/*
+	 * Unmapped from every process, and no page pinned (O_DIRECT, a
+	 * GUP user): only then may the pages go.  A signal to the task
+	 * removing the device must not cut the wait short.
+	 */
+	while (vng_dax_break_layout(inode, 0, LLONG_MAX, vng_dax_layout_wait)) {
+		if (time_after(jiffies, warn)) {
+			vng_dev_warn(vng_dax_owner(inode)->dev,
+				     "node %llu: a DAX page is still pinned; removal waits\n",
+				     vng_nodeid(inode));
+			warn = jiffies + VNG_DAX_PIN_WARN;
+		}
+		vng_dax_fault_unlock_excl(di);
+		msleep(20);
+		vng_dax_fault_lock_excl(di);
+	}
+	vng_dax_drop_ranges(inode);
+	vng_dax_fault_unlock_excl(di);
 }

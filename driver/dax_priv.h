@@ -65,6 +65,14 @@ struct vng_dax_range {
 /* vng_inode.dax of a DAX inode */
 struct vng_dax_inode {
 	struct rw_semaphore fault_lock;
+	/*
+	 * The task holding fault_lock exclusively for a truncate, a hole
+	 * or a host cut (dax_io.c), and what the host cut meanwhile: a
+	 * reply that task receives with a smaller size must not take
+	 * fault_lock again.  Both change only under fault_lock (excl.).
+	 */
+	struct task_struct *blocker;
+	loff_t host_cut;		/* LLONG_MAX: none pending */
 	struct rw_semaphore sem;
 	struct rb_root_cached tree;
 	unsigned long nr;		/* ranges in the tree */
@@ -78,7 +86,8 @@ struct vng_dax {
 	void *kaddr;			/* the window in the kernel's map */
 	phys_addr_t phys;
 	u64 len;
-	bool killed;			/* kill_dax() done */
+	/* set before kill_dax(): no new mapping, fs/dax stops using it */
+	bool killed;
 
 	struct vng_dax_range *ranges;
 	unsigned long nr_ranges;
@@ -139,10 +148,19 @@ struct vng_dax_range *vng_dax_alloc_range(struct vng_dax *dax);
  * holds di->fault_lock exclusively.  -EBUSY when it is in use or pinned.
  */
 int vng_dax_reclaim_range(struct inode *inode, struct vng_dax_range *r);
+/*
+ * The window is dead (kill_dax() done) and nothing maps or pins the
+ * inode's pages (fault_lock held excl.): drops its dax entries and gives
+ * back every range without REMOVEMAPPING (the device is reset).
+ */
+void vng_dax_drop_ranges(struct inode *inode);
 /* Removes the ranges wholly in [start, end) (fault_lock held excl.). */
 void vng_dax_free_ranges(struct inode *inode, loff_t start, loff_t end);
 struct vng_dax_range *vng_dax_tree_first(struct vng_dax_inode *di, u64 start,
 					 u64 last);
+
+/* dax_io.c: the device goes: unmaps, unpins, drops all of inode's ranges */
+void vng_dax_inode_gone(struct inode *inode);
 
 /* dax_reclaim.c */
 void vng_dax_reclaim_init(struct vng_dax *dax);
@@ -153,5 +171,7 @@ void vng_dax_reclaim_kick(struct vng_dax *dax, bool now);
 struct vng_dax_range *vng_dax_reclaim_for(struct inode *inode);
 /* waits (killable) until a range is free; 0 or -EINTR */
 int vng_dax_wait_free(struct vng_dax *dax);
+/* device removal (window killed, worker stopped): every range comes back */
+void vng_dax_reclaim_all(struct vng_dax *dax);
 
 #endif

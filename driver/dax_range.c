@@ -4,6 +4,7 @@
  * interval tree of mapped ranges, FUSE_SETUPMAPPING / FUSE_REMOVEMAPPING,
  * and what an inode's setup and eviction do with them.
  */
+#include <linux/delay.h>
 #include <linux/interval_tree_generic.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -302,6 +303,34 @@ int vng_dax_reclaim_range(struct inode *inode, struct vng_dax_range *r)
 	return 0;
 }
 
+void vng_dax_drop_ranges(struct inode *inode)
+{
+	struct vng_dax_inode *di = vng_dax_i(inode);
+	struct vng_dax *dax = vng_dax_owner(inode);
+	struct address_space *mapping = inode->i_mapping;
+	struct vng_dax_range *r;
+
+	/* what was stored through mappings leaves the CPU caches first */
+	filemap_fdatawrite(mapping);
+	truncate_inode_pages(mapping, 0);
+	for (;;) {
+		down_write(&di->sem);
+		r = vng_dax_tree_first(di, 0, U64_MAX);
+		if (r && atomic_read(&r->users)) {
+			/* an iomap operation ends at once: fs/dax fails it */
+			up_write(&di->sem);
+			usleep_range(1000, 2000);
+			continue;
+		}
+		if (r)
+			vng_dax_unlink_locked(dax, di, r);
+		up_write(&di->sem);
+		if (!r)
+			break;
+		vng_dax_range_release(dax, r);
+	}
+}
+
 void vng_dax_free_ranges(struct inode *inode, loff_t start, loff_t end)
 {
 	struct vng_dax_inode *di = vng_dax_i(inode);
@@ -359,6 +388,7 @@ void vng_dax_inode_init(struct inode *inode, const struct fuse_attr *attr)
 		return;
 	}
 	init_rwsem(&di->fault_lock);
+	di->host_cut = LLONG_MAX;
 	init_rwsem(&di->sem);
 	di->tree = RB_ROOT_CACHED;
 	vi->dax = di;

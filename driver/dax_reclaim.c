@@ -11,6 +11,7 @@
  * against unmount (s_umount shared, trylock) and the inode (igrab) under
  * the window's lock, which eviction also takes to unlink its ranges.
  */
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/jiffies.h>
 #include <linux/sched.h>
@@ -190,5 +191,45 @@ struct vng_dax_range *vng_dax_reclaim_for(struct inode *inode)
 		err = vng_dax_wait_free(dax);
 		if (err)
 			return ERR_PTR(err);
+	}
+}
+
+/*
+ * Device removal: the pages of the window go once the virtio device is
+ * unbound, so before that every inode holding a range is unmapped,
+ * unpinned and emptied (vng_dax_inode_gone()).  The busy list names them
+ * all: dax entries exist only for ranges on it.  An inode being evicted,
+ * or a filesystem being unmounted, gives its ranges back itself: wait.
+ */
+void vng_dax_reclaim_all(struct vng_dax *dax)
+{
+	struct vng_dax_range *r;
+	struct super_block *sb;
+	struct inode *inode;
+
+	for (;;) {
+		inode = NULL;
+		spin_lock(&dax->lock);
+		r = list_first_entry_or_null(&dax->busy, struct vng_dax_range,
+					     entry);
+		if (!r) {
+			spin_unlock(&dax->lock);
+			return;
+		}
+		sb = r->inode->i_sb;
+		if (down_read_trylock(&sb->s_umount)) {
+			if (sb->s_flags & SB_ACTIVE)
+				inode = igrab(r->inode);
+			if (!inode)
+				up_read(&sb->s_umount);
+		}
+		spin_unlock(&dax->lock);
+		if (!inode) {
+			usleep_range(1000, 2000);
+			continue;
+		}
+		vng_dax_inode_gone(inode);
+		iput(inode);
+		up_read(&sb->s_umount);
 	}
 }

@@ -251,7 +251,7 @@ static int vng_d_revalidate(VNG_D_REVALIDATE_ARGS(entry, flags))
 		return 0;
 	if (out.nodeid != vng_nodeid(inode) ||
 	    vng_stale_inode(inode, out.generation, &out.attr) ||
-	    !!IS_AUTOMOUNT(inode) != !!(out.attr.flags & FUSE_ATTR_SUBMOUNT)) {
+	    !!IS_AUTOMOUNT(inode) != vng_attr_submount(conn, &out.attr)) {
 		vng_forget(conn, out.nodeid, 1);
 		return 0;
 	}

@@ -184,6 +184,13 @@ struct vng_file {
 	struct list_head write_entry;	/* on vng_inode.write_files */
 	/* preallocated so release can never fail for lack of memory */
 	struct vng_release_args *release_args;
+	/* directories: the host's offsets seen this pass (readdir.c) */
+	struct vng_dir_walk {
+		loff_t pos;		/* where the last getdents ended */
+		loff_t mark;		/* Brent's saved offset */
+		u32 steps;		/* offsets since mark was saved */
+		u32 span;		/* steps before the next save */
+	} walk;
 };
 
 /* ---- inode.c ---------------------------------------------------------- */
@@ -305,6 +312,13 @@ int vng_permission(VNG_IDMAP_PARAM struct inode *inode,
 /* True when a reply's nodeid/generation/type no longer match inode. */
 bool vng_stale_inode(const struct inode *inode, u64 generation,
 		     const struct fuse_attr *attr);
+/*
+ * A directory the host marked as another host filesystem: honoured only
+ * when FUSE_SUBMOUNTS was negotiated, so a host that never agreed to
+ * submounts cannot make directories automount.
+ */
+bool vng_attr_submount(const struct vng_conn *conn,
+		       const struct fuse_attr *attr);
 
 /* dir.c: FUSE_LOOKUP of name in dir nodeid, validated; 0 or -errno */
 int vng_lookup_name(struct super_block *sb, u64 nodeid, const struct qstr *name,

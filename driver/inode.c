@@ -296,6 +296,13 @@ void vng_change_attributes(struct inode *inode, const struct fuse_attr *attr,
 	__vng_change_attributes(inode, attr, attr_valid, attr_version, false);
 }
 
+bool vng_attr_submount(const struct vng_conn *conn,
+		       const struct fuse_attr *attr)
+{
+	return (attr->flags & FUSE_ATTR_SUBMOUNT) &&
+	       vng_conn_has(conn, FUSE_SUBMOUNTS);
+}
+
 bool vng_stale_inode(const struct inode *inode, u64 generation,
 		     const struct fuse_attr *attr)
 {
@@ -331,7 +338,7 @@ static void vng_init_inode(struct inode *inode, const struct fuse_attr *attr)
 		inode->i_op = &vng_dir_inode_operations;
 		inode->i_fop = &vng_dir_operations;
 		/* another host filesystem: mounted on first access */
-		if (attr->flags & FUSE_ATTR_SUBMOUNT)
+		if (vng_attr_submount(conn, attr))
 			inode->i_flags |= S_AUTOMOUNT;
 		break;
 	case S_IFLNK:

@@ -186,16 +186,48 @@ static void vng_direntplus_link(struct file *file,
 }
 
 /*
+ * The host's offsets must not come back within one pass over a directory,
+ * or getdents would never reach the end.  They are opaque cookies, so
+ * only equality can be tested: Brent's cycle detection, one saved offset
+ * per open directory, finds any cycle within a few times its length.  A
+ * seek (or rewinddir) starts a new pass.
+ */
+static void vng_walk_start(struct vng_dir_walk *w, loff_t pos)
+{
+	if (w->span && w->pos == pos)
+		return;
+	w->pos = pos;
+	w->mark = pos;
+	w->steps = 0;
+	w->span = 1;
+}
+
+static bool vng_walk_seen(const struct vng_dir_walk *w, loff_t off)
+{
+	return off == w->mark;
+}
+
+static void vng_walk_step(struct vng_dir_walk *w, loff_t off)
+{
+	w->pos = off;
+	if (++w->steps < w->span)
+		return;
+	w->mark = off;
+	w->steps = 0;
+	if (w->span <= U32_MAX / 2)
+		w->span <<= 1;
+}
+
+/*
  * Walks one reply.  Returns 0 or -EIO; a malformed record ends the walk
  * (the references of the records after it cannot be known).
  */
 static int vng_parse_dir(struct file *file, struct dir_context *ctx,
-			 const char *buf, size_t nbytes, bool plus,
-			 u64 attr_version)
+			 struct vng_dir_walk *walk, const char *buf,
+			 size_t nbytes, bool plus, u64 attr_version)
 {
 	struct vng_conn *conn = vng_i_conn(file_inode(file));
 	size_t header = plus ? offsetof(struct fuse_direntplus, dirent) : 0;
-	loff_t start = ctx->pos;
 	bool over = false;
 	int err = 0;
 
@@ -212,10 +244,12 @@ static int vng_parse_dir(struct file *file, struct dir_context *ctx,
 			break;
 		}
 		if (!over) {
-			/* the cookie must move, or listing would never end */
-			if ((loff_t)d->off == start) {
+			/* the cookie must move on, or listing never ends */
+			if (vng_walk_seen(walk, d->off)) {
 				vng_conn_err(conn,
-					     "directory offset does not advance");
+					     "directory node %llu: offset %lld came back, the host's offsets cycle",
+					     vng_nodeid(file_inode(file)),
+					     (loff_t)d->off);
 				err = -EIO;
 				over = true;
 			} else if (!dir_emit(ctx, d->name, d->namelen, d->ino,
@@ -223,6 +257,7 @@ static int vng_parse_dir(struct file *file, struct dir_context *ctx,
 				over = true;
 			} else {
 				ctx->pos = d->off;
+				vng_walk_step(walk, d->off);
 			}
 		}
 		if (plus)
@@ -263,6 +298,7 @@ static int vng_readdir(struct file *file, struct dir_context *ctx)
 	struct inode *dir = file_inode(file);
 	struct vng_conn *conn = vng_i_conn(dir);
 	struct vng_file *ff = file->private_data;
+	struct vng_dir_walk local = {}, *walk = ff ? &ff->walk : &local;
 	struct fuse_read_in in = {};
 	struct vng_page_desc desc = { .length = VNG_READDIR_BUF };
 	struct vng_args args = {};
@@ -278,6 +314,7 @@ static int vng_readdir(struct file *file, struct dir_context *ctx)
 	page = alloc_page(GFP_KERNEL);
 	if (!page)
 		return -ENOMEM;
+	vng_walk_start(walk, ctx->pos);
 
 again:
 	plus = vng_use_readdirplus(dir, ctx);
@@ -308,7 +345,7 @@ again:
 		err = len;
 		goto out;
 	}
-	err = vng_parse_dir(file, ctx, page_address(page), len, plus,
+	err = vng_parse_dir(file, ctx, walk, page_address(page), len, plus,
 			    attr_version);
 out:
 	__free_page(page);

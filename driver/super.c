@@ -348,10 +348,8 @@ static int vng_fill_super(struct super_block *sb, u64 root_nodeid)
 		return -ENOMEM;
 	set_default_d_op(sb, &vng_dentry_operations);
 
-	mutex_lock(&conn->sb_lock);
-	list_add_tail(&vsb->conn_entry, &conn->sb_list);
-	mutex_unlock(&conn->sb_lock);
-	return 0;
+	/* -EAGAIN: the session's last unmount got there first */
+	return vng_conn_add_sb(conn, &vsb->conn_entry);
 }
 
 /* A mount of a tag shares the tag's superblock, never a submount's. */
@@ -450,6 +448,7 @@ static int vng_get_tree(struct fs_context *fc)
 	struct vng_fs_ctx *ctx = fc->fs_private;
 	struct vng_mount_opts *o = &ctx->opts;
 	struct vng_conn *conn;
+	bool closing;
 	int err;
 
 	if (fc->purpose == FS_CONTEXT_FOR_SUBMOUNT)
@@ -459,6 +458,7 @@ static int vng_get_tree(struct fs_context *fc)
 		return invalfc(fc, "no tag given: mount -t %s TAG DIR",
 			       fc->fs_type->name);
 
+again:
 	conn = vng_conn_get_by_tag(fc->source);
 	if (IS_ERR(conn)) {
 		err = PTR_ERR(conn);
@@ -498,7 +498,18 @@ static int vng_get_tree(struct fs_context *fc)
 			       fc->source, why);
 	}
 
-	return vng_get_sb(fc, conn, o, VNG_ROOT_ID, vng_test_super);
+	/* our own reference, to tell a lost race from other errors */
+	vng_conn_get(conn);
+	err = vng_get_sb(fc, conn, o, VNG_ROOT_ID, vng_test_super);
+	closing = err && READ_ONCE(conn->closing);
+	vng_conn_put(conn);
+	/*
+	 * The last unmount of the tag closed the session after we got it:
+	 * vng_conn_get_by_tag() waits for the teardown this time.
+	 */
+	if (closing)
+		goto again;
+	return err;
 }
 
 static void vng_free_fc(struct fs_context *fc)
@@ -596,12 +607,8 @@ static void vng_kill_sb(struct super_block *sb)
 	struct vng_sb *vsb = vng_sb(sb);
 	bool last = false;
 
-	if (vsb && !list_empty(&vsb->conn_entry)) {
-		mutex_lock(&vsb->conn->sb_lock);
-		list_del_init(&vsb->conn_entry);
-		last = list_empty(&vsb->conn->sb_list);
-		mutex_unlock(&vsb->conn->sb_lock);
-	}
+	if (vsb && !list_empty(&vsb->conn_entry))
+		last = vng_conn_del_sb(vsb->conn, &vsb->conn_entry);
 	/*
 	 * The last filesystem of the session: end it before the inodes are
 	 * evicted, which waits for every page lock.  A READ the host never

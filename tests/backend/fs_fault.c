@@ -133,7 +133,9 @@ static int parse_errno(const char *s, size_t len, unsigned long *out)
 static const char *const corrupt_names[] = {
 	[FS_CORRUPT_LEN] = "len", [FS_CORRUPT_SHORT] = "short",
 	[FS_CORRUPT_NODEID] = "nodeid", [FS_CORRUPT_UNIQUE] = "unique",
-	[FS_CORRUPT_ERROR] = "error",
+	[FS_CORRUPT_ERROR] = "error", [FS_CORRUPT_SHRINK] = "shrink",
+	[FS_CORRUPT_OFFCYCLE] = "offcycle",
+	[FS_CORRUPT_SUBMOUNT] = "submount",
 };
 
 /* Splits s[0..len) at ':' into at most 3 fields; returns the count. */
@@ -234,7 +236,7 @@ int fs_fault_parse(const char *spec, struct fs_fault **out)
 		int ret = parse_rule(f, p, len);
 
 		if (ret) {
-			log_err("--fault: bad rule '%.*s' at offset %zu of '%s' (want OPCODE:delay:MS, OPCODE:error:ERRNO, OPCODE:drop, OPCODE:corrupt[:len|short|nodeid|unique|error] or exit-after:N)",
+			log_err("--fault: bad rule '%.*s' at offset %zu of '%s' (want OPCODE:delay:MS, OPCODE:error:ERRNO, OPCODE:drop, OPCODE:corrupt[:len|short|nodeid|unique|error|shrink|offcycle|submount] or exit-after:N)",
 				(int)len, p, (size_t)(p - spec), spec);
 			fs_fault_free(f);
 			return ret == -ENOMEM ? ret : -EINVAL;

@@ -14,6 +14,13 @@
  *                            nodeid entry replies carry a bogus nodeid
  *                            unique out header unique does not match
  *                            error  error field set to a positive value
+ *                            shrink GETATTR/SETATTR: attr size halved
+ *                            offcycle READDIR(PLUS): only the first entry,
+ *                                   its offset 1, 2, 3, 1, ... by the
+ *                                   request's (a cycle)
+ *                            submount INIT: FUSE_SUBMOUNTS not granted;
+ *                                   LOOKUP/READDIRPLUS directories carry
+ *                                   FUSE_ATTR_SUBMOUNT all the same
  *   exit-after:N           the daemon exits once N requests were handled
  * OPCODE is a lower-case FUSE opcode name without FUSE_ (lookup, getattr,
  * read, write, readdirplus, ...) or "all".  Several rules may match one
@@ -23,6 +30,7 @@
 #define FS_FAULT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum fs_fault_corrupt {
@@ -32,6 +40,9 @@ enum fs_fault_corrupt {
 	FS_CORRUPT_NODEID,
 	FS_CORRUPT_UNIQUE,
 	FS_CORRUPT_ERROR,
+	FS_CORRUPT_SHRINK,
+	FS_CORRUPT_OFFCYCLE,
+	FS_CORRUPT_SUBMOUNT,
 };
 
 struct fs_fault;
@@ -54,6 +65,15 @@ void fs_fault_match(const struct fs_fault *f, uint32_t opcode,
 		    struct fs_fault_hit *hit);
 /* 0 when there is no exit-after rule. */
 uint64_t fs_fault_exit_after(const struct fs_fault *f);
+
+/*
+ * fs_fault_reply.c: applies the payload corruptions (shrink, offcycle,
+ * submount) to a finished reply of len bytes, flat in reply; arg/arglen
+ * are the request's in-args.  Returns the reply's new length.
+ */
+long fs_fault_mangle(void *reply, long len, uint32_t opcode,
+		     enum fs_fault_corrupt how, const void *arg,
+		     size_t arglen);
 
 /* FUSE opcode names ("lookup"), NULL for an unknown opcode. */
 const char *fs_opcode_name(uint32_t opcode);

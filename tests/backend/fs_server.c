@@ -93,9 +93,10 @@ static uint32_t our_init_flags(const struct fs_server *srv)
 		     FUSE_EXPORT_SUPPORT | FUSE_BIG_WRITES | FUSE_DONT_MASK |
 		     FUSE_FLOCK_LOCKS | FUSE_DO_READDIRPLUS |
 		     FUSE_READDIRPLUS_AUTO | FUSE_PARALLEL_DIROPS |
-		     FUSE_HANDLE_KILLPRIV | FUSE_MAX_PAGES |
-		     FUSE_CACHE_SYMLINKS | FUSE_SUBMOUNTS;
+		     FUSE_MAX_PAGES | FUSE_CACHE_SYMLINKS | FUSE_SUBMOUNTS;
 
+	if (!srv->cfg.no_killpriv)
+		f |= FUSE_HANDLE_KILLPRIV;
 	if (srv->cfg.xattr)
 		f |= FUSE_POSIX_ACL;
 	/* DAX mappings are mmap()s: offsets and lengths in whole pages */
@@ -296,9 +297,25 @@ static bool is_entry_reply(uint32_t opcode)
 }
 
 /* fault injection: damage a finished reply as --fault asked */
+/* the payload corruptions (fs_fault_reply.c) work on a flat copy */
+static long corrupt_payload(const struct iovec *wr, int nwr, long len,
+			    uint32_t opcode, enum fs_fault_corrupt how,
+			    const struct fs_req *r)
+{
+	unsigned char *flat = malloc((size_t)len);
+
+	if (!flat)
+		return len;
+	iov_gather(wr, nwr, 0, flat, (size_t)len);
+	len = fs_fault_mangle(flat, len, opcode, how, r->arg, r->arglen);
+	iov_scatter(wr, nwr, 0, flat, (size_t)len);
+	free(flat);
+	return len;
+}
+
 static long corrupt_reply(const struct iovec *wr, int nwr, size_t wrlen,
 			  long len, uint32_t opcode,
-			  enum fs_fault_corrupt how)
+			  enum fs_fault_corrupt how, const struct fs_req *r)
 {
 	struct fuse_out_header oh;
 	uint64_t bogus = 0xdeadbeefcafe0000ULL;
@@ -326,6 +343,10 @@ static long corrupt_reply(const struct iovec *wr, int nwr, size_t wrlen,
 	case FS_CORRUPT_ERROR:
 		oh.error = 5;
 		break;
+	case FS_CORRUPT_SHRINK:
+	case FS_CORRUPT_OFFCYCLE:
+	case FS_CORRUPT_SUBMOUNT:
+		return corrupt_payload(wr, nwr, len, opcode, how, r);
 	case FS_CORRUPT_NONE:
 		break;
 	}
@@ -473,7 +494,7 @@ long fs_server_handle_async(struct fs_server *srv, const struct iovec *rd,
 				 r.out, r.outlen);
 	if (hit.corrupt && ret > 0)
 		ret = corrupt_reply(wr, nwr, wrlen, ret, ih.opcode,
-				    hit.corrupt);
+				    hit.corrupt, &r);
 	free(r.out);
 	free(buf);
 	return ret;

@@ -49,6 +49,7 @@ struct fs_config {
 	enum fs_cache_mode cache;
 	bool readonly;
 	bool xattr;			/* serve xattrs (default true) */
+	bool no_killpriv;		/* never grant HANDLE_KILLPRIV */
 	const char *fault_spec;		/* --fault, see fs_fault.h; NULL = none */
 	struct fs_dax_ops dax;
 	/*

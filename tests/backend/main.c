@@ -33,6 +33,7 @@ struct options {
 	enum fs_cache_mode cache;
 	bool readonly;
 	bool xattr;
+	bool no_killpriv;
 	unsigned int queues;
 	const char *fault;
 	uint64_t cache_size;
@@ -56,6 +57,8 @@ static void usage(FILE *f)
 		"  --log-level LEVEL      error|warn|info|debug (default warn)\n"
 		"  --fault SPEC           fault injection (testing), see fs_fault.h\n"
 		"  --no-xattr             do not serve extended attributes\n"
+		"  --no-killpriv          do not grant FUSE_HANDLE_KILLPRIV (the guest\n"
+		"                         drops suid/sgid itself, by SETATTR)\n"
 		"  --cache-size SIZE      DAX window size, e.g. 8G (0 = none, default)\n"
 		"  --dax-inode sticky     per-inode DAX (guest mounts dax=inode): regular\n"
 		"                         files with the sticky bit (chmod +t) use DAX\n"
@@ -105,7 +108,8 @@ static bool parse_size(const char *s, uint64_t *out)
 
 enum {
 	OPT_SOCKET = 256, OPT_SHARED, OPT_TAG, OPT_CACHE, OPT_RO, OPT_QUEUES,
-	OPT_LOG, OPT_FAULT, OPT_NOXATTR, OPT_CACHE_SIZE, OPT_DAX_INODE, OPT_HELP,
+	OPT_LOG, OPT_FAULT, OPT_NOXATTR, OPT_NOKILLPRIV, OPT_CACHE_SIZE,
+	OPT_DAX_INODE, OPT_HELP,
 };
 
 static void parse_args(int argc, char **argv, struct options *o)
@@ -120,6 +124,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "log-level", required_argument, NULL, OPT_LOG },
 		{ "fault", required_argument, NULL, OPT_FAULT },
 		{ "no-xattr", no_argument, NULL, OPT_NOXATTR },
+		{ "no-killpriv", no_argument, NULL, OPT_NOKILLPRIV },
 		{ "cache-size", required_argument, NULL, OPT_CACHE_SIZE },
 		{ "dax-inode", required_argument, NULL, OPT_DAX_INODE },
 		{ "help", no_argument, NULL, OPT_HELP },
@@ -185,6 +190,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_NOXATTR:
 			o->xattr = false;
 			break;
+		case OPT_NOKILLPRIV:
+			o->no_killpriv = true;
+			break;
 		case OPT_CACHE_SIZE:
 			if (!parse_size(optarg, &o->cache_size))
 				usage_error("--cache-size: '%s' is not a size (e.g. 0, 512M, 8G)",
@@ -192,6 +200,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 			/* the window is made of mmap()s: whole pages */
 			if (o->cache_size % (uint64_t)sysconf(_SC_PAGESIZE))
 				usage_error("--cache-size: '%s' is not a multiple of the page size",
+					    optarg);
+			/* QEMU 11.1 aborts on a region that is not (a BAR) */
+			if (o->cache_size & (o->cache_size - 1))
+				usage_error("--cache-size: '%s' is not a power of two (QEMU maps the window as a PCI BAR)",
 					    optarg);
 			break;
 		case OPT_DAX_INODE:
@@ -342,6 +354,7 @@ int main(int argc, char **argv)
 	cfg.cache = o.cache;
 	cfg.readonly = o.readonly;
 	cfg.xattr = o.xattr;
+	cfg.no_killpriv = o.no_killpriv;
 	cfg.fault_spec = o.fault;
 	cfg.dax_inode_sticky = o.dax_inode_sticky;
 	srv = fs_server_new(&cfg);

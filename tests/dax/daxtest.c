@@ -6,10 +6,11 @@
  *   daxtest host-live DIR      host: change shared.dat in place (the guest
  *                              asked for it by creating live.req)
  *   daxtest host-verify DIR    host: check what the guest wrote
- *   daxtest guest [-t SECS] [-k TEST:WHY] DIR [TEST..]
+ *   daxtest guest [-t SECS] [-k TEST:WHY] [-u virtioN] DIR [TEST..]
  *                              guest: run the tests (all by default); a
  *                              failure of TEST is a known gap of the
- *                              client, reported as SKIP with WHY
+ *                              client, reported as SKIP with WHY; -u names
+ *                              the device the unplug test unbinds
  *
  * Prints "PASS|FAIL|SKIP dax.NAME[: why]" lines.  Every byte is checked
  * against a pattern computed from (seed, file offset), so a block that
@@ -62,6 +63,8 @@
 
 static int failures;
 static const char *dir;
+/* -u virtioN: the device the unplug test unbinds */
+static const char *unplug_dev;
 /* -k NAME:WHY: a test whose failure is a known gap of the client under test */
 static const char *known_name = "", *known_why = "";
 
@@ -1023,6 +1026,181 @@ static void t_killpriv(void)
 	unlink(p);
 }
 
+/*
+ * falloc_cut (backend --no-killpriv --fault setattr:corrupt:shrink): an
+ * unprivileged fallocate(ZERO_RANGE) of a suid file.  With faults
+ * blocked for the zeroing, the driver drops suid by GETATTR + SETATTR,
+ * and the SETATTR reply says the file shrank: the cut must not take the
+ * fault lock a second time.  The fallocate must return, suid must go.
+ */
+#define FC_SIZE		(4 * MiB)
+#define FC_WAIT_S	60
+
+static void t_falloc_cut(void)
+{
+	const char *p = path("falloc_cut.dat");
+	int status = -1, waited;
+	struct stat st;
+	pid_t pid;
+
+	if (!write_pattern("falloc_cut.dat", FC_SIZE, SEED_KILLPRIV) ||
+	    chown(p, KP_ID, KP_ID) || chmod(p, 06775)) {
+		result("FAIL", "falloc_cut", "setup: %s", strerror(errno));
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		volatile uint8_t *m;
+		int fd;
+
+		if (setgid(KP_ID) || setuid(KP_ID))
+			_exit(10);
+		fd = open(p, O_RDWR);
+		if (fd < 0)
+			_exit(11);
+		/* a mapping in place, as for any file in use */
+		m = mmap(NULL, FC_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+		if (m == MAP_FAILED)
+			_exit(12);
+		(void)m[0];
+		if (fallocate(fd, FALLOC_FL_ZERO_RANGE, 0, 64 * KiB))
+			_exit(13);
+		munmap((void *)m, FC_SIZE);
+		_exit(close(fd) ? 14 : 0);
+	}
+	for (waited = 0; pid > 0 && waited < FC_WAIT_S * 10; waited++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		usleep(100000);
+	}
+	if (pid < 0 || waited == FC_WAIT_S * 10) {
+		result("FAIL", "falloc_cut", "fallocate as uid %d still blocked after %d s (fault lock taken twice?)",
+		       KP_ID, FC_WAIT_S);
+		return;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		result("FAIL", "falloc_cut", "child status %#x", status);
+		return;
+	}
+	if (stat(p, &st))
+		result("FAIL", "falloc_cut", "stat: %s", strerror(errno));
+	else if (st.st_mode & 06000)
+		result("FAIL", "falloc_cut", "mode %o after fallocate by uid %d",
+		       st.st_mode & 07777, KP_ID);
+	else
+		result("PASS", "falloc_cut", "fallocate returned, mode %o",
+		       st.st_mode & 07777);
+	unlink(p);
+}
+
+/*
+ * unplug: the device goes away (driver unbound) while a DAX file is
+ * mapped and its pages were touched.  Before the window's pages go, the
+ * mapping must be taken away: touching it afterwards raises SIGBUS
+ * instead of reaching memory the kernel no longer accounts for.  The
+ * file stays mapped until then; unmapping and closing still work.
+ */
+static int unbind_self(const char *dev)
+{
+	int fd = open("/sys/bus/virtio/drivers/virtiofs_ng/unbind", O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, dev, strlen(dev));
+	close(fd);
+	return n == (ssize_t)strlen(dev) ? 0 : -1;
+}
+
+static void t_unplug(const char *dev)
+{
+	struct sigaction sa = { .sa_handler = on_bus };
+	const char *p = path("unplug.dat");
+	int fd, bus = 0, status = -1, waited;
+	volatile uint8_t *m;
+	pid_t io;
+	uint8_t v;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+
+	if (!dev) {
+		result("FAIL", "unplug", "no virtio device named (daxtest guest -u virtioN)");
+		return;
+	}
+	if (!write_pattern("unplug.dat", SHARED_SIZE, SEED_SHARED)) {
+		result("FAIL", "unplug", "setup: %s", strerror(errno));
+		return;
+	}
+	fd = open(p, O_RDWR);
+	m = fd < 0 ? MAP_FAILED : mmap(NULL, SHARED_SIZE, PROT_READ | PROT_WRITE,
+				       MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED) {
+		result("FAIL", "unplug", "open/mmap: %s", strerror(errno));
+		return;
+	}
+	for (uint64_t off = 0; off < SHARED_SIZE; off += BLK) {
+		if (touch_faults(m + off, &v) || v != pat_byte(SEED_SHARED, off)) {
+			result("FAIL", "unplug", "before unbind: byte at %llu",
+			       (unsigned long long)off);
+			return;
+		}
+	}
+	m[BLK] = v;	/* a dirty page too */
+	/* read() and write() through the window while the device goes */
+	io = fork();
+	if (io == 0) {
+		static uint8_t buf[256 * KiB];
+		uint64_t off = 0;
+
+		for (;;) {
+			if (pread(fd, buf, sizeof(buf), (off_t)off) < 0 ||
+			    pwrite(fd, buf, BLK, (off_t)off) < 0)
+				_exit(errno == EIO || errno == ENOTCONN ||
+				      errno == ENXIO ? 0 : 20);
+			off = (off + sizeof(buf)) % SHARED_SIZE;
+		}
+	}
+	usleep(200000);
+	if (unbind_self(dev)) {
+		result("FAIL", "unplug", "unbind %s: %s", dev, strerror(errno));
+		if (io > 0)
+			kill(io, SIGKILL);
+		return;
+	}
+	for (waited = 0; io > 0 && waited < 300; waited++) {
+		if (waitpid(io, &status, WNOHANG) == io)
+			break;
+		usleep(100000);
+	}
+	if (io < 0 || waited == 300) {
+		result("FAIL", "unplug_io", "read()/write() through the window still going 30 s after removal");
+		if (io > 0)
+			kill(io, SIGKILL);
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		result("FAIL", "unplug_io", "reader/writer status %#x", status);
+	} else {
+		result("PASS", "unplug_io", "read()/write() in flight end with an error");
+	}
+	for (uint64_t off = 0; off < SHARED_SIZE; off += 256 * KiB)
+		bus += touch_faults(m + off, &v);
+	if (bus == SHARED_SIZE / (256 * KiB))
+		result("PASS", "unplug", "every page of the mapping gives SIGBUS after removal");
+	else
+		result("FAIL", "unplug", "%d of %llu pages still mapped after removal",
+		       (int)(SHARED_SIZE / (256 * KiB)) - bus,
+		       (unsigned long long)(SHARED_SIZE / (256 * KiB)));
+	/* the FLUSH of close() cannot reach the host any more: ENOTCONN */
+	errno = 0;
+	if (munmap((void *)m, SHARED_SIZE))
+		result("FAIL", "unplug_close", "munmap: %s", strerror(errno));
+	else if (close(fd) && errno != ENOTCONN && errno != EIO)
+		result("FAIL", "unplug_close", "close: %s", strerror(errno));
+	else
+		result("PASS", "unplug_close", "munmap done, close: %s",
+		       strerror(errno));
+}
+
 static const char *const all_tests[] = {
 	"dax_active", "host_read", "guest_write", "coherence", "truncate",
 	"reclaim", "cache_flat", "killpriv",
@@ -1048,6 +1226,10 @@ static void run_one(const char *t, double secs)
 		t_killpriv();
 	else if (!strcmp(t, "inode_mode"))
 		t_inode_mode();
+	else if (!strcmp(t, "falloc_cut"))
+		t_falloc_cut();
+	else if (!strcmp(t, "unplug"))
+		t_unplug(unplug_dev);
 	else
 		result("FAIL", t, "no such test");
 }
@@ -1057,8 +1239,10 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: daxtest host-make|host-live|host-verify DIR\n"
 		"       daxtest bench LABEL FILE SECS\n"
-		"       daxtest guest [-t SECS] [-k TEST:WHY] DIR [TEST...]\n"
-		"tests (inode_mode only when asked, on a dax=inode mount):");
+		"       daxtest guest [-t SECS] [-k TEST:WHY] [-u virtioN] DIR [TEST...]\n"
+		"only when asked: inode_mode (dax=inode mount), falloc_cut (backend\n"
+		"--no-killpriv --fault setattr:corrupt:shrink), unplug (-u: unbinds it)\n"
+		"tests:");
 	for (size_t i = 0; i < sizeof(all_tests) / sizeof(all_tests[0]); i++)
 		fprintf(stderr, " %s", all_tests[i]);
 	fputc('\n', stderr);
@@ -1087,6 +1271,8 @@ int main(int argc, char **argv)
 	for (; argc > i + 2 && argv[i][0] == '-'; i += 2) {
 		if (!strcmp(argv[i], "-t"))
 			secs = atof(argv[i + 1]);
+		else if (!strcmp(argv[i], "-u"))
+			unplug_dev = argv[i + 1];
 		else if (!strcmp(argv[i], "-k") && strchr(argv[i + 1], ':')) {
 			known_why = strchr(argv[i + 1], ':');
 			known_name = strndup(argv[i + 1], known_why++ - argv[i + 1]);

@@ -160,7 +160,7 @@ case "$tags" in
 *) res FAIL twodev.sysfs-tags "no myfs in:$tags" ;;
 esac
 
-# --- 4b: completions that sleep ------------------------------------------
+# --- 4a: completions that sleep ------------------------------------------
 # An O_DIRECT aio read completes by dirtying the user's pages: into a
 # shared mapping of a file of this mount, whose pages a writer holds locked
 # while its WRITE waits for the same queue's completions.
@@ -170,6 +170,65 @@ ok\ *) res PASS aio.read-into-shared-mapping "${RUN_OUT#ok } rounds" ;;
 *) res FAIL aio.read-into-shared-mapping "${RUN_OUT:-$RUN_ST} $RUN_ERR" ;;
 esac
 rm -f /mnt/aio-src /mnt/aio-buf
+
+# --- 4b: hosts that lie about listings and submounts; mount vs umount ----
+# offcycle: READDIR(PLUS) offsets go 1, 2, 3, 1, ...: the listing ends
+# with EIO instead of going round for ever.
+if mnt offcycle; then
+	expect fault.offcycle.readdir EIO "$(op 30 readdir $M/offcycle/dir)"
+	dmesg | grep -q "offsets cycle" && res PASS fault.offcycle.message ||
+		res FAIL fault.offcycle.message "no 'offsets cycle' in dmesg"
+	expect fault.offcycle.usable-stat OK "$(op 20 stat $M/offcycle/file)"
+	umnt offcycle
+else
+	res FAIL fault.offcycle.mount "$MNT_WHY"
+fi
+# submnt: every directory carries FUSE_ATTR_SUBMOUNT, but FUSE_SUBMOUNTS
+# was not granted: no automount, one st_dev.
+if mnt submnt; then
+	bgrun 20 ls -l $M/submnt
+	# entering it is what triggers an automount (stat(1) is an lstat)
+	bgrun 20 ls $M/submnt/dir
+	bgrun 20 stat -c %d $M/submnt/dir/
+	d_dir=$RUN_OUT
+	d_top=$(stat -c %d $M/submnt)
+	if [ -n "$d_dir" ] && [ "$d_dir" = "$d_top" ] &&
+	   ! grep -q " $M/submnt/" /proc/mounts; then
+		res PASS fault.submount-unasked
+	else
+		res FAIL fault.submount-unasked "st_dev dir '$d_dir' top '$d_top'; mounts: $(grep " $M/submnt" /proc/mounts | tr '\n' '|')"
+	fi
+	umnt submnt
+else
+	res FAIL fault.submount.mount "$MNT_WHY"
+fi
+# race: two loops mount and unmount the same tag; a mount that meets the
+# last umount's teardown waits for it and starts a new session.
+race_loop() {	# race_loop DIR N: failed mounts to stdout
+	local i=0 f=0
+	while [ $i -lt $2 ]; do
+		mount -t "$FSTYPE" race "$1" 2>>/tmp/race.err || f=$((f + 1))
+		umount "$1" 2>/dev/null
+		i=$((i + 1))
+	done
+	echo $f
+}
+race_both() {
+	race_loop $M/race1 40 >/tmp/race.1 &
+	race_loop $M/race2 40 >/tmp/race.2
+	wait
+}
+mkdir -p $M/race1 $M/race2
+: >/tmp/race.err
+bgrun 240 race_both
+f1=$(cat /tmp/race.1 2>/dev/null) f2=$(cat /tmp/race.2 2>/dev/null)
+if [ $RUN_ST = "done" ] && [ "$f1" = 0 ] && [ "$f2" = 0 ]; then
+	res PASS mount-vs-last-umount "80 mounts"
+else
+	res FAIL mount-vs-last-umount "$RUN_ST, failed mounts: ${f1:-?} + ${f2:-?}: $(head -n 1 /tmp/race.err)"
+fi
+umount $M/race1 2>/dev/null
+umount $M/race2 2>/dev/null
 
 # --- 5: cache policies ----------------------------------------------------
 cache_growth() {	# cache_growth TAG: page-cache growth in MiB for one read

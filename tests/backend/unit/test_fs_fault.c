@@ -14,6 +14,8 @@ static void test_parse(struct t *t)
 		"all:error:5,exit-after:100",
 		"*:delay:0,open:corrupt:unique,init:corrupt:error",
 		"copy_file_range:error:ENOSPC",
+		"setattr:corrupt:shrink,readdir:corrupt:offcycle",
+		"all:corrupt:submount",
 		"",
 	};
 	static const char *const bad[] = {
@@ -177,6 +179,27 @@ static void test_actions(struct t *t)
 		T_CHECK(t, n == 16 + (long)sizeof(eo) &&
 			   eo.nodeid == 0xdeadbeefcafe0000ULL,
 			"corrupt nodeid %llx", (unsigned long long)eo.nodeid);
+	}
+
+	/* payload corruptions: shrink, submount (offcycle: tests/driver) */
+	if (!with_spec(t, "getattr:corrupt:shrink,lookup:corrupt:submount"))
+		return;
+	{
+		char path[128];
+
+		snprintf(path, sizeof(path), "%s/f", t->dir);
+		T_CHECK(t, truncate(path, 8192) == 0, "truncate f");
+		T_CHECK(t, t_lookup(t, FUSE_ROOT_ID, "f", &e) == 0 &&
+			   !(e.attr.flags & FUSE_ATTR_SUBMOUNT),
+			"lookup f: a file is never marked");
+		t_call(t, FUSE_GETATTR, e.nodeid, NULL, 0, NULL, 0, NULL, 0,
+		       &ao, sizeof(ao), &err);
+		T_CHECK(t, !err && ao.attr.size == 4096,
+			"corrupt shrink: %d size %llu", err,
+			(unsigned long long)ao.attr.size);
+		T_CHECK(t, t_lookup(t, FUSE_ROOT_ID, "d", &e) == 0 &&
+			   (e.attr.flags & FUSE_ATTR_SUBMOUNT),
+			"corrupt submount: flags %#x", e.attr.flags);
 	}
 
 	/* exit-after: counts every request, INIT included */
