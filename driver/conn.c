@@ -390,7 +390,7 @@ void vng_conn_abort(struct vng_conn *conn)
 void vng_conn_umount_begin(struct vng_conn *conn)
 {
 	if (vng_dev_abort_session(conn->dev, true) == -EAGAIN)
-		vng_dev_warn(conn->dev, "umount -f: the host is answering, so nothing is given up (write 1 to /sys/fs/virtiofs_ng/%d/abort to abort anyway)\n",
+		vng_dev_warn(conn->dev, "umount -f: the host was not found unresponsive (host_timeout), so its session is kept; write 1 to /sys/fs/virtiofs_ng/%d/abort to abort it anyway\n",
 			     conn->dev->index);
 }
 

@@ -49,6 +49,11 @@ struct vng_io {
 /* file.c */
 struct vng_file *vng_file_get(struct vng_file *ff);
 void vng_file_put(struct vng_file *ff);
+/*
+ * A request carrying ff's handle keeps ff (and so its RELEASE) back while
+ * it outlives a killed waiter (request.h: hold).
+ */
+void vng_args_hold_file(struct vng_args *args, struct vng_file *ff);
 /* An open file of inode that may write, with a reference; or NULL. */
 struct vng_file *vng_write_file_get(struct inode *inode);
 /* lock owner id sent to the host for fl_owner_t / struct file pointers */

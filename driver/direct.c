@@ -183,6 +183,9 @@ static ssize_t vng_direct_io(struct kiocb *iocb, struct iov_iter *iter,
 		}
 		io->args.nodeid = vng_nodeid(inode);
 		io->args.in_numargs = 1;
+		/* a killed reader must not leave the host writing its pages */
+		io->args.no_abandon = d.dirty;
+		vng_args_hold_file(&io->args, ff);
 		io->args.pages = io->pages;
 		io->args.descs = io->descs;
 		io->args.num_pages = n;

@@ -73,16 +73,12 @@ static void vng_release_end(struct vng_conn *conn, struct vng_args *args,
 	vng_file_free(ra->ff);
 }
 
-/*
- * Drops a reference taken with vng_file_get().  The last one (only after
- * ->release dropped the file's own) sends the prepared RELEASE.
- */
-void vng_file_put(struct vng_file *ff)
+/* The last reference is gone: sends the prepared RELEASE, frees ff. */
+static void vng_file_last_put(struct kref *kref)
 {
+	struct vng_file *ff = container_of(kref, struct vng_file, kref);
 	struct vng_release_args *ra = ff->release_args;
 
-	if (!refcount_dec_and_test(&ff->kref.refcount))
-		return;
 	if (!ra->args.opcode) {
 		vng_file_free(ff);
 		return;
@@ -91,6 +87,21 @@ void vng_file_put(struct vng_file *ff)
 	ra->args.end = vng_release_end;
 	/* may run from writeback: no filesystem reclaim */
 	vng_request_async(ff->conn, &ra->args, GFP_NOFS);
+}
+
+/*
+ * Drops a reference taken with vng_file_get().  The last one (only after
+ * ->release dropped the file's own) sends the prepared RELEASE.
+ */
+void vng_file_put(struct vng_file *ff)
+{
+	kref_put(&ff->kref, vng_file_last_put);
+}
+
+void vng_args_hold_file(struct vng_args *args, struct vng_file *ff)
+{
+	args->hold = &ff->kref;
+	args->hold_release = vng_file_last_put;
 }
 
 struct vng_file *vng_write_file_get(struct inode *inode)

@@ -65,6 +65,8 @@ struct vng_req {
 	struct vng_dev *dev;		/* one reference */
 	struct vng_conn *conn;		/* a reference when async or left */
 	struct vng_args *args;		/* NULL once the waiter left */
+	struct kref *hold;		/* args->hold, once the waiter left */
+	void (*hold_release)(struct kref *kref);
 	unsigned long flags;
 	u64 unique;
 	u64 nodeid;
@@ -176,6 +178,8 @@ static void vng_req_release(struct kref *ref)
 		kfree(req->sg);
 	kfree(req->in_buf);
 	kfree(req->out_buf);
+	if (req->hold)
+		kref_put(req->hold, req->hold_release);
 	if (test_bit(VNG_REQ_ASYNC, &req->flags) ||
 	    test_bit(VNG_REQ_LEFT, &req->flags))
 		vng_conn_put(req->conn);
@@ -625,9 +629,13 @@ static void vng_req_xfer_done(struct vng_xfer *xfer, int err)
 	if (!err)
 		WRITE_ONCE(req->dev->last_reply, jiffies);
 	result = err ? err : vng_req_check_reply(req, &payload, &good);
-	if (!vng_req_finish(req, result, good ? &payload : NULL) && good &&
-	    test_bit(VNG_REQ_LEFT, &req->flags))
-		vng_req_give_back(req, payload);
+	/* whoever clears LEFT (here or an abort) puts its conn reference */
+	if (!vng_req_finish(req, result, good ? &payload : NULL) &&
+	    test_and_clear_bit(VNG_REQ_LEFT, &req->flags)) {
+		if (good)
+			vng_req_give_back(req, payload);
+		vng_conn_put(req->conn);
+	}
 	vng_req_put(req);	/* the transport's reference */
 }
 
@@ -650,11 +658,18 @@ static void vng_req_submit(struct vng_req *req)
 		vng_req_finish(req, -ENOTCONN, NULL);
 		return;
 	}
+	/*
+	 * The transport's reference, before anyone can find it: an abort
+	 * that cancels it from here on drops this one, and the submission
+	 * then fails with -ECANCELED.
+	 */
+	kref_get(&req->ref);
 	list_add_tail(&req->entry, &dev->reqs);
 	spin_unlock(&dev->req_lock);
 
-	kref_get(&req->ref);	/* the transport's */
 	err = vng_dev_submit(dev, &req->xfer, vng_opcode_is_hiprio(req->opcode));
+	if (err == -ECANCELED)
+		return;		/* whoever cancelled it finished it */
 	if (err) {
 		vng_req_finish(req, err, NULL);
 		vng_req_put(req);
@@ -819,6 +834,11 @@ static bool vng_req_give_up(struct vng_req *req, bool forced, bool leave,
 			spin_unlock(&dev->req_lock);
 			return false;
 		}
+		if (req->args->hold) {
+			kref_get(req->args->hold);
+			req->hold = req->args->hold;
+			req->hold_release = req->args->hold_release;
+		}
 		/* From now on no reply is copied into the caller's args. */
 		req->args = NULL;
 		/*
@@ -862,12 +882,18 @@ static ssize_t vng_request_wait(struct vng_conn *conn, struct vng_args *args,
 		/*
 		 * An exiting task (closing its files, dropping its locks) has
 		 * taken its fatal signal already: it could not be killed out
-		 * of the wait, and must not wait for a host that may never
-		 * answer.  The request goes on without it.
+		 * of the wait.  It waits while the host answers, so a parent
+		 * that reaped it finds its locks gone as with a live close;
+		 * once the watchdog finds the host unresponsive, the request
+		 * goes on without it.
 		 */
-		if (vng_req_give_up(req, true, true, false)) {
-			ret = 0;
-			goto out;
+		while (!wait_for_completion_timeout(&req->done, HZ)) {
+			if ((READ_ONCE(conn->dev->host_unresponsive) ||
+			     !READ_ONCE(conn->connected)) &&
+			    vng_req_give_up(req, true, true, false)) {
+				ret = 0;
+				goto out;
+			}
 		}
 	} else if (wait_for_completion_killable(&req->done) &&
 		   vng_req_give_up(req, args->force, leave, true)) {
@@ -922,6 +948,7 @@ void vng_requests_abort(struct vng_conn *conn)
 {
 	struct vng_dev *dev = conn->dev;
 	struct vng_req *req, *next;
+	unsigned int left = 0;
 	LIST_HEAD(list);
 
 	spin_lock(&dev->req_lock);
@@ -930,10 +957,19 @@ void vng_requests_abort(struct vng_conn *conn)
 	list_for_each_entry(req, &dev->reqs, entry) {
 		if (req->conn != conn)
 			continue;
+		/*
+		 * Nothing is given back to an aborted session: the reference
+		 * a left request holds would only keep it from going away.
+		 */
+		if (test_and_clear_bit(VNG_REQ_LEFT, &req->flags))
+			left++;
 		kref_get(&req->ref);
 		list_add_tail(&req->abort_entry, &list);
 	}
 	spin_unlock(&dev->req_lock);
+	/* the caller holds a reference of its own: none of these is the last */
+	while (left--)
+		vng_conn_put(conn);
 
 	list_for_each_entry_safe(req, next, &list, abort_entry) {
 		list_del_init(&req->abort_entry);

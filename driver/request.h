@@ -79,6 +79,15 @@ struct vng_args {
 	unsigned int num_pages;
 
 	/*
+	 * Taken (kref_get) when a killed waiter leaves the request to finish
+	 * on its own, and put with hold_release when it did: the open file
+	 * whose handle the request carries, so that the file's RELEASE
+	 * cannot reach the host before the request.
+	 */
+	struct kref *hold;
+	void (*hold_release)(struct kref *kref);
+
+	/*
 	 * Set by the request layer on success, before vng_request() returns
 	 * and before ->end() runs: with out_argvar the size of the last
 	 * out-arg (or the page payload bytes with out_pages), otherwise 0.
@@ -132,14 +141,15 @@ static inline void vng_args_in_out(struct vng_args *args, u32 opcode,
  * the waiter sees the request to its end like fs/fuse does; a host that
  * never answers is then given up on only by an abort (umount -f, the
  * sysfs abort file, device removal).  A forced request of an exiting
- * task, which can no longer be killed out of a wait, is sent and not
- * waited for (0).
+ * task, which can no longer be killed out of a wait, is waited for only
+ * while the host answers (0 once it stops: the request goes on alone).
  */
 ssize_t vng_request(struct vng_conn *conn, struct vng_args *args);
 
 /*
  * Queues a request; args->end is called exactly once with the result, also
- * when queueing fails (then before this returns).  gfp is for the request's
+ * when queueing fails (then before this returns, or from a work item with
+ * may_block).  gfp is for the request's
  * own allocation (GFP_KERNEL or GFP_NOFS from writeback).
  */
 void vng_request_async(struct vng_conn *conn, struct vng_args *args, gfp_t gfp);

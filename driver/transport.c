@@ -198,27 +198,41 @@ static struct vng_vq *vng_dev_pick_vq(struct vng_dev *dev)
 
 int vng_dev_submit(struct vng_dev *dev, struct vng_xfer *xfer, bool hiprio)
 {
+	enum vng_xfer_state old;
 	struct vng_vq *fsvq;
+	int err = 0;
 
 	fsvq = hiprio ? &dev->vqs[VNG_HIPRIO_VQ] : vng_dev_pick_vq(dev);
 
 	spin_lock(&fsvq->lock);
-	if (fsvq->dev->state == VNG_DEV_REMOVED) {
-		spin_unlock(&fsvq->lock);
-		return -ENOTCONN;
-	}
 	/*
-	 * The spec forbids chains longer than the ring, indirect or not; such
-	 * a request could never be sent, so it fails rather than waits.
+	 * Claim the xfer first: one cancelled before it got here stays out,
+	 * and from here on a cancel finds it WAITING (or DONE on failure).
 	 */
-	if (xfer->nents > fsvq->ring_size) {
+	WRITE_ONCE(xfer->vq, fsvq);
+	old = READ_ONCE(xfer->state);
+	if (old == VNG_XFER_CANCELLED ||
+	    cmpxchg(&xfer->state, old, VNG_XFER_WAITING) != old) {
 		spin_unlock(&fsvq->lock);
+		return -ECANCELED;
+	}
+	if (fsvq->dev->state == VNG_DEV_REMOVED) {
+		err = -ENOTCONN;
+	} else if (xfer->nents > fsvq->ring_size) {
+		/*
+		 * The spec forbids chains longer than the ring, indirect or
+		 * not; such a request could never be sent, so it fails
+		 * rather than waits.
+		 */
 		vng_dev_err(dev, "request needs %u descriptors, queue %s has %u\n",
 			    xfer->nents, fsvq->name, fsvq->ring_size);
-		return -EINVAL;
+		err = -EINVAL;
 	}
-	xfer->vq = fsvq;
-	xfer->state = VNG_XFER_WAITING;
+	if (err) {
+		xfer->state = VNG_XFER_DONE;
+		spin_unlock(&fsvq->lock);
+		return err;
+	}
 	/*
 	 * Always through the waiting list, so a request never overtakes one
 	 * that is waiting for room; dispatch sends it at once when it can.
@@ -231,9 +245,16 @@ int vng_dev_submit(struct vng_dev *dev, struct vng_xfer *xfer, bool hiprio)
 
 bool vng_xfer_cancel(struct vng_xfer *xfer)
 {
-	struct vng_vq *fsvq = xfer->vq;
+	struct vng_vq *fsvq;
 	bool cancelled = false;
 
+	/* not handed to the transport yet: make sure it never is */
+	if (cmpxchg(&xfer->state, VNG_XFER_IDLE, VNG_XFER_CANCELLED) ==
+	    VNG_XFER_IDLE)
+		return true;
+	/* the submitter stored vq before it moved the state on */
+	smp_mb();
+	fsvq = READ_ONCE(xfer->vq);
 	if (!fsvq)
 		return false;
 	spin_lock(&fsvq->lock);

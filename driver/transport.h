@@ -47,6 +47,7 @@ enum vng_xfer_state {
 	VNG_XFER_WAITING,	/* on vq->waiting: no room on the ring yet */
 	VNG_XFER_ON_RING,	/* the device owns the buffers */
 	VNG_XFER_DONE,		/* ->done() ran or is about to */
+	VNG_XFER_CANCELLED,	/* taken back before it was ever submitted */
 };
 
 /* One buffer chain for the device. */
@@ -57,7 +58,8 @@ struct vng_xfer {
 	unsigned int nr_in;		/* 0: no reply expected; else 1 */
 	unsigned int nents;		/* descriptors in both lists */
 	unsigned int len;		/* bytes the device wrote */
-	enum vng_xfer_state state;	/* under vq->lock */
+	/* under vq->lock, but IDLE -> WAITING|CANCELLED by cmpxchg */
+	enum vng_xfer_state state;
 	struct vng_vq *vq;
 	/*
 	 * Called exactly once in process context (the queue's completion
@@ -163,8 +165,10 @@ void vng_transport_exit(void);
  */
 int vng_dev_submit(struct vng_dev *dev, struct vng_xfer *xfer, bool hiprio);
 /*
- * Takes back an xfer still waiting for room.  True when it was waiting:
- * ->done() will not be called.  False when the device has it (or had).
+ * Takes back an xfer still waiting for room, or not submitted yet (its
+ * vng_dev_submit() then fails with -ECANCELED).  True when it was taken
+ * back: ->done() will not be called.  False when the device has it (or
+ * had).
  */
 bool vng_xfer_cancel(struct vng_xfer *xfer);
 /* Finds a device by tag and takes a reference; NULL when there is none. */

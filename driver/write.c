@@ -326,6 +326,7 @@ static ssize_t vng_perform_write(struct kiocb *iocb, struct iov_iter *ii,
 		retries = 0;
 		vng_write_args(io, ff, n, write_flags);
 		io->in.write.flags = file->f_flags;
+		vng_args_hold_file(&io->args, ff);
 		done = vng_write_result(io, vng_request(conn, &io->args));
 
 		for (i = 0; i < n; i++) {
