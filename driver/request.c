@@ -159,6 +159,8 @@ static bool host_abort;
 module_param(host_abort, bool, 0644);
 MODULE_PARM_DESC(host_abort,
 		 "abort the session of a host that stays unresponsive past host_timeout: its requests fail and unwritten data is lost (default: keep waiting)");
+/* An exiting task waits at most this long for a RELEASE, FLUSH, unlock. */
+#define VNG_EXIT_WAIT		(10 * HZ)
 /* A waiter that cannot leave wakes this often while it waits. */
 #define VNG_FORCE_WAIT_SLICE	(10 * HZ)
 /* The watchdog looks this often (at most). */
@@ -882,13 +884,18 @@ static ssize_t vng_request_wait(struct vng_conn *conn, struct vng_args *args,
 		/*
 		 * An exiting task (closing its files, dropping its locks) has
 		 * taken its fatal signal already: it could not be killed out
-		 * of the wait.  It waits while the host answers, so a parent
-		 * that reaped it finds its locks gone as with a live close;
-		 * once the watchdog finds the host unresponsive, the request
-		 * goes on without it.
+		 * of the wait.  One that exits by itself waits a while for a
+		 * host that answers, so a parent that reaped it finds its
+		 * locks gone as after a live close; a killed one, or a host
+		 * that does not answer in time, and the request goes on
+		 * without it.
 		 */
-		while (!wait_for_completion_timeout(&req->done, HZ)) {
-			if ((READ_ONCE(conn->dev->host_unresponsive) ||
+		unsigned long until = jiffies + VNG_EXIT_WAIT;
+
+		while (!wait_for_completion_timeout(&req->done, HZ / 10)) {
+			if (((current->flags & PF_SIGNALED) ||
+			     time_after(jiffies, until) ||
+			     READ_ONCE(conn->dev->host_unresponsive) ||
 			     !READ_ONCE(conn->connected)) &&
 			    vng_req_give_up(req, true, true, false)) {
 				ret = 0;

@@ -142,7 +142,8 @@ static inline void vng_args_in_out(struct vng_args *args, u32 opcode,
  * never answers is then given up on only by an abort (umount -f, the
  * sysfs abort file, device removal).  A forced request of an exiting
  * task, which can no longer be killed out of a wait, is waited for only
- * while the host answers (0 once it stops: the request goes on alone).
+ * a while (not at all when the task was killed); then it goes on alone
+ * and 0 is returned.
  */
 ssize_t vng_request(struct vng_conn *conn, struct vng_args *args);
 
