@@ -42,12 +42,15 @@ wait_gone() {	# wait_gone SECONDS PID...: 0 when all ended in time
 	done
 	return 1
 }
-# what a process still alive is waiting in (for a FAIL message)
+# what a process still alive is waiting in (for a FAIL message; its
+# kernel stack goes to the console)
 stuck() {
 	local p out=
 	for p in "$@"; do
 		alive "$p" || continue
 		out="$out $p:$(cut -d' ' -f3 /proc/$p/stat)/$(cat /proc/$p/wchan 2>/dev/null)"
+		{ echo "faults: stack of $p ($(cat /proc/$p/comm 2>/dev/null)):"
+		  cat /proc/$p/stack 2>/dev/null; } >/dev/console
 	done
 	echo "${out# }"
 }
