@@ -24,6 +24,12 @@
  *       means the guest must report STATX_BTIME
  *   features-helper odirect NAME DIR     O_DIRECT opens that create the file
  *   features-helper access NAME DIR      as uid 1000: stat DIR, print errno
+ *   features-helper writer FILE BS COUNT [direct]
+ *       COUNT write(2)s of BS bytes of a known pattern from memory (O_DIRECT
+ *       with "direct"), then reads FILE back; prints "OK BYTES" or what went
+ *       wrong, the first short write(2) included: unlike dd from /dev/zero
+ *       its source never comes up short, so a short count is the
+ *       filesystem's (the pm tests run it across freeze/thaw)
  *
  * The caller runs it as root in a directory the test may fill.
  */
@@ -1085,6 +1091,97 @@ static void cmd_access(const char *dir)
 		printf("%s\n", strerrorname_np(r));
 }
 
+/* ---- writes that must not come up short ------------------------------------ */
+
+static void fill_block(unsigned char *buf, size_t bs, unsigned long blk)
+{
+	size_t i;
+
+	for (i = 0; i < bs; i++)
+		buf[i] = (unsigned char)(blk * 131 + i / 512 * 7 + 1);
+}
+
+/* read(2)s until sz bytes or end of file: bytes read or -errno */
+static ssize_t read_full(int fd, unsigned char *buf, size_t sz)
+{
+	size_t got = 0;
+
+	while (got < sz) {
+		ssize_t n = read(fd, buf + got, sz - got);
+
+		if (n < 0)
+			return -errno;
+		if (!n)
+			break;
+		got += n;
+	}
+	return got;
+}
+
+static int cmd_writer(const char *file, const char *bs_s, const char *count_s,
+		      int direct)
+{
+	size_t bs = strtoul(bs_s, NULL, 0);
+	unsigned long count = strtoul(count_s, NULL, 0), blk;
+	unsigned char *buf, *got;
+	int fd;
+
+	if (!bs || bs % 4096 || !count) {
+		fprintf(stderr, "writer: BS a multiple of 4096, COUNT > 0\n");
+		return 2;
+	}
+	if (posix_memalign((void **)&buf, 4096, bs) ||
+	    posix_memalign((void **)&got, 4096, bs))
+		return 2;
+	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | (direct ? O_DIRECT : 0),
+		  0644);
+	if (fd < 0) {
+		printf("open: %s\n", strerrorname_np(errno));
+		return 1;
+	}
+	for (blk = 0; blk < count; blk++) {
+		ssize_t n;
+
+		fill_block(buf, bs, blk);
+		n = write(fd, buf, bs);
+		if (n != (ssize_t)bs) {
+			if (n < 0)
+				printf("write %lu of %lu: %s\n", blk + 1, count,
+				       strerrorname_np(errno));
+			else
+				printf("short write %lu of %lu: %zd of %zu bytes\n",
+				       blk + 1, count, n, bs);
+			return 1;
+		}
+	}
+	if (close(fd)) {
+		printf("close: %s\n", strerrorname_np(errno));
+		return 1;
+	}
+	fd = open(file, O_RDONLY);
+	if (fd < 0) {
+		printf("reopen: %s\n", strerrorname_np(errno));
+		return 1;
+	}
+	for (blk = 0; blk < count; blk++) {
+		ssize_t n = read_full(fd, got, bs);
+
+		fill_block(buf, bs, blk);
+		if (n != (ssize_t)bs || memcmp(buf, got, bs)) {
+			printf("read back block %lu of %lu: %zd bytes%s\n", blk + 1,
+			       count, n, n == (ssize_t)bs ? ", wrong data" : "");
+			return 1;
+		}
+	}
+	if (read_full(fd, got, bs) != 0) {
+		printf("data past the %lu blocks written\n", count);
+		return 1;
+	}
+	close(fd);
+	printf("OK %lu\n", count * bs);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -1098,6 +1195,9 @@ int main(int argc, char **argv)
 		return cmd_mount(argc, argv);
 	if (!strcmp(cmd, "btime") && argc == 4)
 		return cmd_btime(argv[2], argv[3]);
+	if (!strcmp(cmd, "writer") && (argc == 5 || argc == 6))
+		return cmd_writer(argv[2], argv[3], argv[4],
+				  argc == 6 && !strcmp(argv[5], "direct"));
 	if (argc != 4) {
 		fprintf(stderr, "%s NAME DIR\n", cmd);
 		return 2;
