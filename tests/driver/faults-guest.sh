@@ -217,16 +217,21 @@ case_unplug() {	# case_unplug N MOUNT PREFIX
 	fi
 }
 
+# dev_state MOUNT: the sysfs state of the device mounted there
+dev_state() {
+	local tag d
+	tag=$(awk -v m="$1" '$2 == m { print $1 }' /proc/mounts)
+	for d in /sys/fs/virtiofs_ng/*; do
+		[ "$(cat "$d/tag" 2>/dev/null)" = "$tag" ] && cat "$d/state"
+	done
+}
+
 # --- kill: the daemon killed under load, then started again -----------------
 case_kill() {	# case_kill N MOUNT PREFIX
-	local n=$1 m=$2 pre=$3 w out abort
-	abort=$(ls /sys/fs/virtiofs_ng/*/abort 2>/dev/null | head -n 1)
-	if [ -z "$abort" ]; then
-		# the driver of the old policy aborts a dead host itself after
-		# host_timeout: shortened, so that it does within the bounds
-		log "no abort file: the watchdog aborts (host_timeout 10)"
-		echo 10 >/sys/module/virtiofs_ng/parameters/host_timeout
-	fi
+	local n=$1 m=$2 pre=$3 w out st i
+	# the watchdog reports a host that stopped answering after
+	# host_timeout s (probe included); shortened to fit the bounds
+	echo 10 >/sys/module/virtiofs_ng/parameters/host_timeout
 	start_io "$m/kill"
 	/bin/fsx -N 100000 -S 99 -n $pre.fsx "$m/kill/fsx" >/tmp/out.fsx 2>/tmp/fsx.err &
 	P_FSX=$!
@@ -249,6 +254,16 @@ case_kill() {	# case_kill N MOUNT PREFIX
 	else
 		res FAIL $pre.no-reconnect "I/O resumed: a reconnect? buf $(prog buf) dio $(prog dio) map $(prog map)"
 	fi
+	# nothing was given up on its own: the device is reported unresponsive
+	i=0
+	while [ $i -lt 60 ]; do
+		st=$(dev_state "$m")
+		[ "$st" = unresponsive ] && break
+		sleep 1
+		i=$((i + 1))
+	done
+	[ "$st" = unresponsive ] && res PASS $pre.unresponsive ||
+		res FAIL $pre.unresponsive "sysfs state '$st' 60 s after the I/O stopped"
 	# giving up on the dead host: umount -f aborts the session; it may
 	# itself fail with EBUSY while files are open
 	bounded 30 umount -f "$m" || true
