@@ -200,8 +200,10 @@ static void mutate_error(struct fz_ctx *c)
 		e = fz_below(c, 2) ? (int)0x80000000u : 0x7fffffff;
 		break;
 	case 4:		/* a failure the guest must handle honestly */
-		e = plausible[fz_below(c, sizeof(plausible) /
-					  sizeof(plausible[0]))];
+		do {
+			e = plausible[fz_below(c, sizeof(plausible) /
+						  sizeof(plausible[0]))];
+		} while (e == old);
 		break;
 	default:	/* an error reply turned into success, no payload */
 		if (old) {
@@ -419,7 +421,7 @@ bool fs_fuzz_message(struct fs_fuzz *fz, struct fs_fuzz_msg *m)
 			}
 			if (pick < 75)
 				mutate_error(&c);
-			else if (pick < 88)
+			else if (pick < 88 || m->error)	/* no payload */
 				mutate_header(&c, fz->uniques);
 			else
 				mutate_length(&c);
