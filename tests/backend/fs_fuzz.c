@@ -32,6 +32,7 @@ struct fs_fuzz {
 	uint64_t session;	/* index of the running session */
 	uint64_t seed;
 	uint64_t reqno;		/* replies of this session so far */
+	uint64_t opcount[64];	/* ... per opcode (the rest share [63]) */
 	uint64_t s_mutated;
 	uint64_t nodeids[FZ_NODEIDS];
 	unsigned int nodeid_pos;
@@ -338,6 +339,7 @@ static void session_start(struct fs_fuzz *fz)
 	fz->active = true;
 	fz->session = n;
 	fz->reqno = 0;
+	memset(fz->opcount, 0, sizeof(fz->opcount));
 	fz->s_mutated = 0;
 	fz->fuzzing = fs_fuzz_session_seed(fz, n, &fz->seed);
 	memset(fz->nodeids, 0, sizeof(fz->nodeids));
@@ -381,7 +383,7 @@ static void remember(struct fs_fuzz *fz, const struct fs_fuzz_msg *m)
 bool fs_fuzz_message(struct fs_fuzz *fz, struct fs_fuzz_msg *m)
 {
 	struct fz_ctx c = { .m = m };
-	uint64_t reqno;
+	uint64_t reqno, opno;
 	const char *name;
 	bool done = false;
 
@@ -395,9 +397,14 @@ bool fs_fuzz_message(struct fs_fuzz *fz, struct fs_fuzz_msg *m)
 		return false;
 	}
 	reqno = fz->reqno++;
+	opno = fz->opcount[m->opcode < 63 ? m->opcode : 63]++;
 	fz->stats.replies++;
 	remember(fz, m);
-	c.rng = fz->seed ^ (reqno * 0xd1342543de82ef95ULL) ^
+	/*
+	 * The n-th reply of an opcode gets the same fate whatever other
+	 * opcodes came between: a replay survives some reordering.
+	 */
+	c.rng = fz->seed ^ (opno * 0xd1342543de82ef95ULL) ^
 		((uint64_t)m->opcode << 48);
 	c.nodeids = fz->nodeids;
 	/* a few rounds so nearby seeds and request numbers decorrelate */
@@ -433,9 +440,9 @@ bool fs_fuzz_message(struct fs_fuzz *fz, struct fs_fuzz_msg *m)
 		fz->s_mutated++;
 		name = fs_opcode_name(m->opcode);
 		fprintf(fz->log, "fuzz seed=%" PRIu64 " session=%" PRIu64
-			" req=%" PRIu64 " op=%s unique=%" PRIu64
+			" req=%" PRIu64 " op=%s#%" PRIu64 " unique=%" PRIu64
 			" nodeid=%" PRIu64 ": %s\n", fz->seed, fz->session,
-			reqno, name ? name : "?", m->unique, m->nodeid,
+			reqno, name ? name : "?", opno, m->unique, m->nodeid,
 			c.what);
 		fflush(fz->log);
 	}

@@ -7,14 +7,16 @@
  * SEEDS is one number S (the n-th FUSE session, counted by FUSE_INIT from
  * 0, uses seed S + n) or a comma-separated list S0,S1,... (session n uses
  * the n-th; sessions past the list are not fuzzed).  RATE is a fraction
- * in [0, 1] (default 0.05).  Whether request number k of a session (its
- * INIT is number 0; only requests that get a reply count) is damaged, and
- * how, depends only on (seed, k, opcode): the same seed and the same
- * request sequence give the same replies, so a failure replays with
- * --fuzz SEED (as session 0).
+ * in [0, 1] (default 0.05).  Whether the n-th reply of an opcode in a
+ * session (only requests that get a reply count) is damaged, and how,
+ * depends only on (seed, opcode, n): the same seed and the same requests
+ * give the same replies, whatever other opcodes come between, so a
+ * failure replays with --fuzz SEED (as session 0).  A higher RATE damages
+ * a superset of the replies a lower one does, the same way.
  *
  * Every mutation is logged as one line
- *   fuzz seed=S session=N req=K op=NAME unique=U nodeid=I: WHAT
+ *   fuzz seed=S session=N req=K op=NAME#n unique=U nodeid=I: WHAT
+ * (K counts the session's replies of every opcode)
  * and every session's end as
  *   fuzz session=N seed=S end: R replies, M mutated
  * to the --fuzz-log file (default stderr), whatever --log-level says.

@@ -696,7 +696,14 @@ static bool mut_init(struct fz_ctx *c)
 		asked = in->flags;
 	if (c->m->inlen >= offsetof(struct fuse_init_in, flags2) + 4)
 		asked2 = in->flags2;
-	switch (fz_below(c, 11)) {
+	switch (fz_below(c, 12)) {
+	case 11:	/* a flag granted and then taken back */
+		if (!GET(c, I(flags), flags) || !flags)
+			return false;
+		do {
+			bit = 1u << fz_below(c, 32);
+		} while (!(flags & bit));
+		return set_u32(c, I(flags), flags & ~bit, "init.flags");
 	case 0:		/* a flag the guest did not ask for */
 		if (!GET(c, I(flags), flags) || asked == ~0u)
 			return false;

@@ -39,7 +39,7 @@ bgrun() {
 	shift
 	"$@" </dev/null >/tmp/step.out 2>&1 &
 	p=$!
-	RUN_ST=done
+	RUN_ST="done"
 	i=0
 	while ! gone $p; do
 		if [ $i -ge $((t * 5)) ]; then

@@ -312,6 +312,36 @@ static void test_replay(struct t *t)
 	}
 	T_CHECK(t, same_c < 4500, "seeds 77 and 78 agree on %zu of 5000",
 		same_c);
+	/* GETATTRs keep their fate when READs come in between */
+	{
+		struct fs_fuzz *d, *e;
+		struct seen sd, se;
+		size_t same = 0;
+
+		if (fs_fuzz_new("9:0.5", "/dev/null", &d) ||
+		    fs_fuzz_new("9:0.5", "/dev/null", &e)) {
+			T_CHECK(t, 0, "new");
+			return;
+		}
+		feed(d, FUSE_INIT, 1, 0);
+		feed(e, FUSE_INIT, 1, 0);
+		for (k = 0; k < 300; k++) {
+			if (k % 3 == 0)
+				feed(e, FUSE_READ, 1000 + k, 0);
+			sd = feed(d, FUSE_GETATTR, k + 2, 0);
+			se = feed(e, FUSE_GETATTR, k + 2, 0);
+			/*
+			 * Only "another request's unique" depends on
+			 * what came between.
+			 */
+			T_CHECK(t, sd.mutated == se.mutated,
+				"GETATTR %zu changed with READs between", k);
+			same += sd.hash == se.hash;
+		}
+		T_CHECK(t, same >= 290, "%zu of 300 GETATTRs the same", same);
+		fs_fuzz_free(d);
+		fs_fuzz_free(e);
+	}
 	fs_fuzz_free(a);
 	fs_fuzz_free(b);
 	fs_fuzz_free(c);
@@ -357,13 +387,13 @@ static void test_log(struct t *t)
 		T_CHECK(t, 0, "no log %s", path);
 		return;
 	}
-	T_CHECK(t, strstr(log, "fuzz seed=5 session=0 req=0 op=init unique=1 nodeid=5: "),
+	T_CHECK(t, strstr(log, "fuzz seed=5 session=0 req=0 op=init#0 unique=1 nodeid=5: "),
 		"no line for INIT");
-	T_CHECK(t, strstr(log, "fuzz seed=5 session=0 req=3 op=create unique=4 nodeid=5: "),
+	T_CHECK(t, strstr(log, "fuzz seed=5 session=0 req=3 op=create#0 unique=4 nodeid=5: "),
 		"no line for request 3");
 	T_CHECK(t, strstr(log, "fuzz session=0 seed=5 end: 6002 replies, 6002 mutated"),
 		"no end line for session 0");
-	T_CHECK(t, strstr(log, "fuzz seed=6 session=1 req=1 op=getattr unique=9002"),
+	T_CHECK(t, strstr(log, "fuzz seed=6 session=1 req=1 op=getattr#0 unique=9002"),
 		"no line in session 1");
 	T_CHECK(t, strstr(log, "fuzz session=1 seed=6 end: 2 replies, 2 mutated"),
 		"no end line for session 1");
