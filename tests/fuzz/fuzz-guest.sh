@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest half of tests/fuzz/run (busybox sh, run by tests/vm/run-vm with
 # --no-mount): for each seed, in order, mount the tag (the backend starts
-# that seed's fuzzing session at this FUSE_INIT), run the workload, unmount,
-# rmmod and insmod virtiofs_ng again.  The workload runs ROUNDS times, each
-# in a fresh directory.
+# that seed's fuzzing session at this FUSE_INIT), run the workload ROUNDS
+# times, each in a fresh directory, unmount, rmmod and insmod the client
+# module (virtiofs_ng, or the kernel's virtiofs) again.
 #
 #   fuzz-guest STEP_TIMEOUT ROUNDS SEED...
 #
@@ -21,10 +21,9 @@
 STEP=$1 ROUNDS=$2
 shift 2
 H=/bin/fuzz-helper
-MOD=""
-for m in $VTEST_MODULES; do
-	case "$m" in *virtiofs_ng.ko) MOD=/modules/$m ;; esac
-done
+# the client module reloaded per seed: virtiofs_ng, or the kernel's own
+MODNAME=${VTEST_RMMOD:-virtiofs}
+MOD=/modules/$MODNAME.ko
 TAG=${VTEST_TAGS%% *}
 
 log() { echo "fuzz: $*" >&2; }
@@ -157,7 +156,7 @@ for seed in "$@"; do
 		fi
 	fi
 	if [ $stop = 0 ]; then
-		bgrun "$STEP" rmmod virtiofs_ng
+		bgrun "$STEP" rmmod "$MODNAME"
 		if [ $RUN_ST != done ] || [ $RUN_RC != 0 ]; then
 			why="${why:+$why; }rmmod: $RUN_ST, $(head -n 1 /tmp/step.out)"
 			stop=1
