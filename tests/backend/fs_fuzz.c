@@ -38,6 +38,10 @@ struct fs_fuzz {
 	unsigned int nodeid_pos;
 	uint64_t uniques[FZ_UNIQUES];
 	unsigned int unique_pos;
+	struct {
+		uint64_t nodeid, first;
+	} dirs[FZ_DIRS];
+	unsigned int dir_pos;
 
 	struct fs_fuzz_stats stats;
 };
@@ -344,6 +348,7 @@ static void session_start(struct fs_fuzz *fz)
 	fz->fuzzing = fs_fuzz_session_seed(fz, n, &fz->seed);
 	memset(fz->nodeids, 0, sizeof(fz->nodeids));
 	memset(fz->uniques, 0, sizeof(fz->uniques));
+	memset(fz->dirs, 0, sizeof(fz->dirs));
 	if (fz->fuzzing)
 		fprintf(fz->log, "fuzz session=%" PRIu64 " seed=%" PRIu64
 			" rate=%u.%06u: begin\n", n, fz->seed,
@@ -380,6 +385,41 @@ static void remember(struct fs_fuzz *fz, const struct fs_fuzz_msg *m)
 	}
 }
 
+/*
+ * Sticky lies, told whatever the rate (but 0), the same way every time:
+ * in one session of FZ_CYCLE_ONE_IN (chosen by the seed) every directory
+ * has cookies that cycle.
+ */
+#define FZ_CYCLE_ONE_IN	4
+
+/*
+ * Returns true when the reply belongs to such a directory: it is then not
+ * damaged at random too (an error would end the reader's round trip and
+ * hide the cycle).
+ */
+static bool sticky_lies(struct fs_fuzz *fz, struct fz_ctx *c)
+{
+	struct fs_fuzz_msg *m = c->m;
+	uint64_t h = fz->seed ^ 0x6379636c65ULL;
+	unsigned int i;
+	bool liar;
+
+	if ((m->opcode != FUSE_READDIR && m->opcode != FUSE_READDIRPLUS) ||
+	    m->error || !m->nodeid || !fz->ppm)
+		return false;
+	for (i = 0; i < FZ_DIRS; i++)
+		if (fz->dirs[i].nodeid == m->nodeid)
+			break;
+	if (i == FZ_DIRS) {
+		i = fz->dir_pos++ % FZ_DIRS;
+		fz->dirs[i].nodeid = m->nodeid;
+		fz->dirs[i].first = 0;
+	}
+	liar = splitmix64(&h) % FZ_CYCLE_ONE_IN == 0;
+	fz_dir_cycle(c, &fz->dirs[i].first, liar);
+	return liar;
+}
+
 bool fs_fuzz_message(struct fs_fuzz *fz, struct fs_fuzz_msg *m)
 {
 	struct fz_ctx c = { .m = m };
@@ -410,7 +450,9 @@ bool fs_fuzz_message(struct fs_fuzz *fz, struct fs_fuzz_msg *m)
 	/* a few rounds so nearby seeds and request numbers decorrelate */
 	fz_rand(&c);
 	fz_rand(&c);
-	if (fz_below(&c, 1000000) < fz->ppm) {
+	if (sticky_lies(fz, &c)) {
+		done = c.wlen > 0;
+	} else if (fz_below(&c, 1000000) < fz->ppm) {
 		/* one mutation, sometimes two */
 		int rounds = fz_below(&c, 4) ? 1 : 2;
 

@@ -390,6 +390,38 @@ static bool mut_dirents(struct fz_ctx *c)
 	}
 }
 
+/*
+ * A directory that lies the same way on every pass: the batch that starts
+ * anywhere but at the beginning ends with the cookie the first batch ended
+ * with, so a reader following the cookies goes round forever.  *first
+ * keeps that cookie per directory (set from a batch read at offset 0).
+ */
+bool fz_dir_cycle(struct fz_ctx *c, uint64_t *first, bool lie)
+{
+	const struct fuse_read_in *in = (const void *)c->m->in;
+	struct dirents d = { .plus = c->m->opcode == FUSE_READDIRPLUS };
+	size_t off;
+	uint64_t v;
+
+	if (c->m->inlen < sizeof(*in))
+		return false;
+	d.doff = d.plus ? offsetof(struct fuse_direntplus, dirent) : 0;
+	d.hs = d.doff + FUSE_NAME_OFFSET;
+	parse_dirents(c, &d);
+	if (!d.n || d.n == 64)
+		return false;
+	off = d.off[d.n - 1] + d.doff + offsetof(struct fuse_dirent, off);
+	if (!in->offset) {
+		if (GET(c, off, v))
+			*first = v;
+		return false;
+	}
+	if (!lie || !*first || in->offset == *first)
+		return false;
+	return set_u64(c, off, *first,
+		       "last dirent off (back to the end of the first batch: a cycle)");
+}
+
 /* ---- byte bodies: READ, READLINK, xattrs -------------------------------- */
 
 /* Payload grown to len bytes, the new ones filled with byte fill. */

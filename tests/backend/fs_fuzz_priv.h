@@ -17,6 +17,8 @@
 #define FZ_NODEIDS	32
 /* uniques of recent requests, to answer with another one's */
 #define FZ_UNIQUES	8
+/* directories whose first cookie the cycle lie remembers */
+#define FZ_DIRS		16
 
 /* One mutation being made: the message, its PRNG, what was done. */
 struct fz_ctx {
@@ -54,5 +56,11 @@ bool fz_set_payload(struct fz_ctx *c, const void *buf, size_t len);
  * to damage): the caller then makes a generic one.
  */
 bool fz_mutate_payload(struct fz_ctx *c);
+
+/*
+ * READDIR(PLUS) of a directory that lies consistently (lie): see
+ * fs_fuzz_ops.c.  *first is the directory's remembered first cookie.
+ */
+bool fz_dir_cycle(struct fz_ctx *c, uint64_t *first, bool lie);
 
 #endif

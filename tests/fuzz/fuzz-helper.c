@@ -14,8 +14,9 @@
  *   fuzz-helper misc DIR        symlinks, lseek data/hole, statx, statfs,
  *                               fallocate, copy_file_range, O_DIRECT
  *
- * Prints "fuzz-helper CMD: N calls, E errors" to stderr; exits 0 unless
- * its arguments are wrong.
+ * Prints "fuzz-helper CMD: N calls, E errors" to stderr; exits 0, 2 for
+ * wrong arguments, 3 when a directory listing never ended (the kernel
+ * followed directory cookies that cycle).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -23,6 +24,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +89,15 @@ static void path(char *buf, size_t len, const char *dir, const char *fmt,
 	snprintf(buf, len, "%s/%s", dir, name);
 }
 
+/*
+ * A listing of a directory of at most a few thousand names that has not
+ * ended after this many entries never will: the host's cookies cycle and
+ * the kernel follows them.  The helper then exits with EXIT_ENDLESS.
+ */
+#define LIST_BOUND	100000u
+#define EXIT_ENDLESS	3
+static bool endless;
+
 /* Reads the directory to the end, stat()ing what it lists (bounded). */
 static void list(const char *dir)
 {
@@ -98,8 +109,15 @@ static void list(const char *dir)
 	chk(d ? 0 : -1);
 	if (!d)
 		return;
-	while ((e = readdir(d)) && n++ < 100000)
+	while ((e = readdir(d))) {
+		if (++n > LIST_BOUND) {
+			fprintf(stderr, "fuzz-helper: listing %s did not end after %u entries\n",
+				dir, LIST_BOUND);
+			endless = true;
+			break;
+		}
 		chk(fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW));
+	}
 	closedir(d);
 }
 
@@ -143,6 +161,7 @@ static void do_names(const char *dir, unsigned int n)
 		path(a, sizeof(a), dir, "file-with-a-longish-name-%05u", i);
 		chk(unlink(a));
 	}
+	list(dir);
 	list(dir);
 }
 
@@ -376,5 +395,5 @@ int main(int argc, char **argv)
 		return 2;
 	fprintf(stderr, "fuzz-helper %s: %lu calls, %lu errors\n", cmd, calls,
 		errors);
-	return 0;
+	return endless ? EXIT_ENDLESS : 0;
 }
