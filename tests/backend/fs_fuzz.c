@@ -33,7 +33,7 @@ struct fs_fuzz {
 	uint64_t seed;
 	uint64_t reqno;		/* replies of this session so far */
 	uint64_t opcount[64];	/* ... per opcode (the rest share [63]) */
-	uint64_t s_mutated;
+	uint64_t s_mutated, s_sticky;
 	uint64_t nodeids[FZ_NODEIDS];
 	unsigned int nodeid_pos;
 	uint64_t uniques[FZ_UNIQUES];
@@ -324,8 +324,9 @@ static void session_end(struct fs_fuzz *fz)
 	if (fz->fuzzing)
 		fprintf(fz->log,
 			"fuzz session=%" PRIu64 " seed=%" PRIu64 " end: %" PRIu64
-			" replies, %" PRIu64 " mutated\n", fz->session,
-			fz->seed, fz->reqno, fz->s_mutated);
+			" replies, %" PRIu64 " mutated (%" PRIu64 " sticky)\n",
+			fz->session, fz->seed, fz->reqno, fz->s_mutated,
+			fz->s_sticky);
 	else
 		fprintf(fz->log, "fuzz session=%" PRIu64
 			" end: not fuzzed (no seed left), %" PRIu64 " replies\n",
@@ -345,6 +346,7 @@ static void session_start(struct fs_fuzz *fz)
 	fz->reqno = 0;
 	memset(fz->opcount, 0, sizeof(fz->opcount));
 	fz->s_mutated = 0;
+	fz->s_sticky = 0;
 	fz->fuzzing = fs_fuzz_session_seed(fz, n, &fz->seed);
 	memset(fz->nodeids, 0, sizeof(fz->nodeids));
 	memset(fz->uniques, 0, sizeof(fz->uniques));
@@ -425,7 +427,7 @@ bool fs_fuzz_message(struct fs_fuzz *fz, struct fs_fuzz_msg *m)
 	struct fz_ctx c = { .m = m };
 	uint64_t reqno, opno;
 	const char *name;
-	bool done = false;
+	bool done = false, sticky = false;
 
 	if (!fz)
 		return false;
@@ -451,7 +453,8 @@ bool fs_fuzz_message(struct fs_fuzz *fz, struct fs_fuzz_msg *m)
 	fz_rand(&c);
 	fz_rand(&c);
 	if (sticky_lies(fz, &c)) {
-		done = c.wlen > 0;
+		sticky = c.wlen > 0;
+		done = sticky;
 	} else if (fz_below(&c, 1000000) < fz->ppm) {
 		/* one mutation, sometimes two */
 		int rounds = fz_below(&c, 4) ? 1 : 2;
@@ -480,12 +483,14 @@ bool fs_fuzz_message(struct fs_fuzz *fz, struct fs_fuzz_msg *m)
 	if (done) {
 		fz->stats.mutated++;
 		fz->s_mutated++;
+		fz->stats.sticky += sticky;
+		fz->s_sticky += sticky;
 		name = fs_opcode_name(m->opcode);
 		fprintf(fz->log, "fuzz seed=%" PRIu64 " session=%" PRIu64
 			" req=%" PRIu64 " op=%s#%" PRIu64 " unique=%" PRIu64
-			" nodeid=%" PRIu64 ": %s\n", fz->seed, fz->session,
+			" nodeid=%" PRIu64 ": %s%s\n", fz->seed, fz->session,
 			reqno, name ? name : "?", opno, m->unique, m->nodeid,
-			c.what);
+			sticky ? "sticky: " : "", c.what);
 		fflush(fz->log);
 	}
 	if (m->kind == FS_FUZZ_REPLY && m->opcode == FUSE_DESTROY)
@@ -638,8 +643,9 @@ void fs_fuzz_free(struct fs_fuzz *fz)
 	if (fz->log) {
 		session_end(fz);
 		fprintf(fz->log, "fuzz total: %" PRIu64 " sessions, %" PRIu64
-			" replies, %" PRIu64 " mutated\n", fz->stats.sessions,
-			fz->stats.replies, fz->stats.mutated);
+			" replies, %" PRIu64 " mutated (%" PRIu64 " sticky)\n",
+			fz->stats.sessions, fz->stats.replies,
+			fz->stats.mutated, fz->stats.sticky);
 		if (fz->own_log)
 			fclose(fz->log);
 		else

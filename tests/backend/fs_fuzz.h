@@ -16,9 +16,10 @@
  *
  * Every mutation is logged as one line
  *   fuzz seed=S session=N req=K op=NAME#n unique=U nodeid=I: WHAT
- * (K counts the session's replies of every opcode)
+ * (K counts the session's replies of every opcode; WHAT starts with
+ * "sticky: " for a sticky lie, see fs_fuzz.c)
  * and every session's end as
- *   fuzz session=N seed=S end: R replies, M mutated
+ *   fuzz session=N seed=S end: R replies, M mutated (T sticky)
  * to the --fuzz-log file (default stderr), whatever --log-level says.
  *
  * Messages are fs_fuzz_msg: today only replies; a later notification
@@ -60,6 +61,7 @@ struct fs_fuzz_stats {
 	uint64_t sessions;	/* FUSE_INITs seen */
 	uint64_t replies;	/* replies that went through the fuzzer */
 	uint64_t mutated;	/* of which damaged */
+	uint64_t sticky;	/* of those, by a sticky lie (a cookie cycle) */
 };
 
 /*

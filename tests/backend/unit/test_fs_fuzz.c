@@ -397,7 +397,7 @@ static void test_log(struct t *t)
 		"no end line for session 0");
 	T_CHECK(t, strstr(log, "fuzz seed=7 session=1 req=1 op=getattr#0 unique=9002"),
 		"no line in session 1");
-	T_CHECK(t, strstr(log, "fuzz session=1 seed=7 end: 2 replies, 2 mutated"),
+	T_CHECK(t, strstr(log, "fuzz session=1 seed=7 end: 2 replies, 2 mutated (0 sticky)"),
 		"no end line for session 1");
 	T_CHECK(t, strstr(log, "fuzz session=2: begin, not fuzzed"),
 		"session 2 not announced");
@@ -431,7 +431,7 @@ static void test_init(struct t *t)
 		feed(fz, FUSE_INIT, k + 1, 0);
 	fs_fuzz_free(fz);
 	log = slurp(path);
-	T_CHECK(t, log && strstr(log, "fuzz session=499 seed=1499 end: 1 replies, 1 mutated"),
+	T_CHECK(t, log && strstr(log, "fuzz session=499 seed=1499 end: 1 replies, 1 mutated (0 sticky)"),
 		"no end line of session 499");
 	for (i = 0; log && i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		T_CHECK(t, strstr(log, kinds[i]), "never saw '%s'", kinds[i]);
