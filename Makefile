@@ -67,6 +67,12 @@ matrix: setup
 stress: setup module backend
 	tests/driver/stress $(STRESS_ARGS)
 
+# Reply fuzzing (tests/fuzz/run --help): the in-repo backend damages
+# replies at random, one seed per mount, while a guest workload runs;
+# 50 seeds by default here, FUZZ_ARGS= passes options (--short: 8 seeds).
+fuzz: setup module backend
+	tests/fuzz/run --seeds 50 $(FUZZ_ARGS)
+
 # checkpatch --strict and sparse on the driver.
 lint:
 	tests/lint
@@ -112,5 +118,5 @@ clean:
 	$(MAKE) -C tests/e2e clean
 	$(MAKE) -C tests/dax clean
 
-.PHONY: all module userspace backend e2e setup check demo bench lint distro matrix stress \
+.PHONY: all module userspace backend e2e setup check demo bench lint distro matrix stress fuzz \
 	install dkms-install clean

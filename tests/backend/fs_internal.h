@@ -16,6 +16,7 @@
 #include "fs_server.h"
 
 struct fs_fault;
+struct fs_fuzz;
 
 /* Largest WRITE payload / READ reply we negotiate (FUSE max_write). */
 #define FS_MAX_WRITE		(1024u * 1024u)
@@ -174,6 +175,7 @@ struct fs_server {
 	struct fs_inode_table inodes;
 	struct fs_handle_table handles;
 	struct fs_fault *fault;
+	struct fs_fuzz *fuzz;		/* --fuzz, NULL = replies as they are */
 	struct fs_lock_table locks;
 
 	atomic_bool initialized;

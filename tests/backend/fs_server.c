@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "fs_fault.h"
+#include "fs_fuzz.h"
 #include "fs_internal.h"
 #include "log.h"
 
@@ -354,6 +355,42 @@ static long corrupt_reply(const struct iovec *wr, int nwr, size_t wrlen,
 	return len;
 }
 
+/*
+ * --fuzz: the reply as the fuzzer leaves it.  It may change the error,
+ * replace the payload (r->out stays the buffer to free), claim another
+ * header len or unique than what was sent.
+ */
+static long send_fuzzed_reply(struct fs_server *srv, struct fs_req *r,
+			      size_t wrlen, int error)
+{
+	struct fs_fuzz_msg m = {
+		.kind = FS_FUZZ_REPLY,
+		.opcode = r->in->opcode,
+		.unique = r->in->unique,
+		.nodeid = r->in->nodeid,
+		.in = r->arg,
+		.inlen = r->arglen,
+		.error = error,
+		.payload = r->out,
+		.plen = r->outlen,
+		.cap = r->outcap,
+	};
+	struct fuse_out_header oh;
+	long ret;
+
+	fs_fuzz_message(srv->fuzz, &m);
+	r->out = m.payload;
+	r->outlen = m.plen;
+	ret = send_reply(r->wr, r->nwr, wrlen, m.unique, m.error, r->out,
+			 r->outlen);
+	if (m.set_len && ret >= (long)sizeof(oh)) {
+		iov_gather(r->wr, r->nwr, 0, &oh, sizeof(oh));
+		oh.len = m.len;
+		iov_scatter(r->wr, r->nwr, 0, &oh, sizeof(oh));
+	}
+	return ret;
+}
+
 static int run_op(struct fs_server *srv, struct fs_req *r, unsigned int flags,
 		  fs_op_fn *fn)
 {
@@ -489,6 +526,8 @@ long fs_server_handle_async(struct fs_server *srv, const struct iovec *rd,
 	}
 	if ((flags & OP_NOREPLY) || err == FS_NOREPLY)
 		ret = 0;
+	else if (srv->fuzz)
+		ret = send_fuzzed_reply(srv, &r, wrlen, err < 0 ? err : 0);
 	else
 		ret = send_reply(wr, nwr, wrlen, ih.unique, err < 0 ? err : 0,
 				 r.out, r.outlen);
@@ -498,6 +537,14 @@ long fs_server_handle_async(struct fs_server *srv, const struct iovec *rd,
 	free(r.out);
 	free(buf);
 	return ret;
+}
+
+bool fs_server_fuzz_stats(struct fs_server *srv, struct fs_fuzz_stats *st)
+{
+	if (!srv->fuzz)
+		return false;
+	fs_fuzz_get_stats(srv->fuzz, st);
+	return true;
 }
 
 bool fs_server_should_exit(struct fs_server *srv)
@@ -567,6 +614,13 @@ struct fs_server *fs_server_new(const struct fs_config *cfg)
 	err = -fs_fault_parse(cfg->fault_spec, &srv->fault);
 	if (err)
 		goto fail;
+	srv->cfg.fuzz_spec = NULL;
+	srv->cfg.fuzz_log = NULL;
+	if (cfg->fuzz_spec) {
+		err = -fs_fuzz_new(cfg->fuzz_spec, cfg->fuzz_log, &srv->fuzz);
+		if (err)
+			goto fail;
+	}
 	srv->proc_self_fd = open("/proc/self/fd",
 				 O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (srv->proc_self_fd < 0) {
@@ -612,6 +666,7 @@ fail:
 	if (srv->proc_self_fd >= 0)
 		close(srv->proc_self_fd);
 	fs_fault_free(srv->fault);
+	fs_fuzz_free(srv->fuzz);
 	fs_lock_destroy(srv);
 	free(srv->shared_dir);
 	free(srv);
@@ -629,6 +684,7 @@ void fs_server_free(struct fs_server *srv)
 	close(srv->root_dirfd);
 	close(srv->proc_self_fd);
 	fs_fault_free(srv->fault);
+	fs_fuzz_free(srv->fuzz);
 	free(srv->shared_dir);
 	free(srv);
 }

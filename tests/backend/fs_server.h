@@ -51,6 +51,8 @@ struct fs_config {
 	bool xattr;			/* serve xattrs (default true) */
 	bool no_killpriv;		/* never grant HANDLE_KILLPRIV */
 	const char *fault_spec;		/* --fault, see fs_fault.h; NULL = none */
+	const char *fuzz_spec;		/* --fuzz, see fs_fuzz.h; NULL = none */
+	const char *fuzz_log;		/* --fuzz-log; NULL = stderr */
 	struct fs_dax_ops dax;
 	/*
 	 * Per-inode DAX (the guest's dax=inode): regular files with the
@@ -128,5 +130,12 @@ bool fs_server_cancel(struct fs_server *srv, void *token);
  * every request and exits the process (status 0) when it turns true.
  */
 bool fs_server_should_exit(struct fs_server *srv);
+
+/*
+ * The reply fuzzer's counts (fs_fuzz.h), false without --fuzz.  The
+ * fuzzer logs each session's and (from fs_server_free()) the totals.
+ */
+struct fs_fuzz_stats;
+bool fs_server_fuzz_stats(struct fs_server *srv, struct fs_fuzz_stats *st);
 
 #endif

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "fs_fault.h"
+#include "fs_fuzz.h"
 #include "fs_server.h"
 #include "log.h"
 #include "vhost_user.h"
@@ -36,6 +37,7 @@ struct options {
 	bool no_killpriv;
 	unsigned int queues;
 	const char *fault;
+	const char *fuzz, *fuzz_log;
 	uint64_t cache_size;
 	bool dax_inode_sticky;
 };
@@ -56,6 +58,9 @@ static void usage(FILE *f)
 		"  --queues N             request queues (default 1, at most %d)\n"
 		"  --log-level LEVEL      error|warn|info|debug (default warn)\n"
 		"  --fault SPEC           fault injection (testing), see fs_fault.h\n"
+		"  --fuzz SEED[:RATE]     damage replies at random (testing), see fs_fuzz.h;\n"
+		"                         SEED may be a list S1,S2,...; RATE default 0.05\n"
+		"  --fuzz-log FILE        append the fuzzer's log there (default stderr)\n"
 		"  --no-xattr             do not serve extended attributes\n"
 		"  --no-killpriv          do not grant FUSE_HANDLE_KILLPRIV (the guest\n"
 		"                         drops suid/sgid itself, by SETATTR)\n"
@@ -108,8 +113,8 @@ static bool parse_size(const char *s, uint64_t *out)
 
 enum {
 	OPT_SOCKET = 256, OPT_SHARED, OPT_TAG, OPT_CACHE, OPT_RO, OPT_QUEUES,
-	OPT_LOG, OPT_FAULT, OPT_NOXATTR, OPT_NOKILLPRIV, OPT_CACHE_SIZE,
-	OPT_DAX_INODE, OPT_HELP,
+	OPT_LOG, OPT_FAULT, OPT_FUZZ, OPT_FUZZ_LOG, OPT_NOXATTR,
+	OPT_NOKILLPRIV, OPT_CACHE_SIZE, OPT_DAX_INODE, OPT_HELP,
 };
 
 static void parse_args(int argc, char **argv, struct options *o)
@@ -123,6 +128,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "queues", required_argument, NULL, OPT_QUEUES },
 		{ "log-level", required_argument, NULL, OPT_LOG },
 		{ "fault", required_argument, NULL, OPT_FAULT },
+		{ "fuzz", required_argument, NULL, OPT_FUZZ },
+		{ "fuzz-log", required_argument, NULL, OPT_FUZZ_LOG },
 		{ "no-xattr", no_argument, NULL, OPT_NOXATTR },
 		{ "no-killpriv", no_argument, NULL, OPT_NOKILLPRIV },
 		{ "cache-size", required_argument, NULL, OPT_CACHE_SIZE },
@@ -187,6 +194,15 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_FAULT:
 			o->fault = optarg;
 			break;
+		case OPT_FUZZ:
+			if (!fs_fuzz_spec_ok(optarg))
+				usage_error("--fuzz: cannot parse '%s' (want SEED[:RATE] or SEED,SEED,...[:RATE], RATE in 0..1)",
+					    optarg);
+			o->fuzz = optarg;
+			break;
+		case OPT_FUZZ_LOG:
+			o->fuzz_log = optarg;
+			break;
 		case OPT_NOXATTR:
 			o->xattr = false;
 			break;
@@ -230,6 +246,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 	/* QEMU maps every window range writable: no way to keep it read-only */
 	if (o->readonly && o->cache_size)
 		usage_error("--readonly cannot be combined with --cache-size");
+	if (o->fuzz_log && !o->fuzz)
+		usage_error("--fuzz-log needs --fuzz");
 	if (o->dax_inode_sticky && !o->cache_size)
 		usage_error("--dax-inode needs a window (--cache-size)");
 	errno = 0;
@@ -356,6 +374,8 @@ int main(int argc, char **argv)
 	cfg.xattr = o.xattr;
 	cfg.no_killpriv = o.no_killpriv;
 	cfg.fault_spec = o.fault;
+	cfg.fuzz_spec = o.fuzz;
+	cfg.fuzz_log = o.fuzz_log;
 	cfg.dax_inode_sticky = o.dax_inode_sticky;
 	srv = fs_server_new(&cfg);
 	if (!srv) {
