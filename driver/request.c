@@ -1133,10 +1133,11 @@ void vng_forget(struct vng_conn *conn, u64 nodeid, u64 nlookup)
 /* ---- the watchdog ----------------------------------------------------- */
 
 /*
- * True when a request has waited longer than timeout and the host has not
- * answered anything since it was sent.  A request the host holds on to for
- * long (a blocking lock, a FIFO on the host) does not count once later
- * requests were answered.
+ * True when a request has waited longer than timeout and the host has
+ * answered nothing at all for as long.  The probe then tells a host that
+ * holds on to one request (a FIFO read, a slow fsync) from one that
+ * answers nothing.  Not "nothing since the request was sent": a threaded
+ * daemon that dies may answer a later request last.
  */
 static bool vng_dev_host_stuck(struct vng_dev *dev, unsigned long timeout)
 {
@@ -1144,12 +1145,12 @@ static bool vng_dev_host_stuck(struct vng_dev *dev, unsigned long timeout)
 	struct vng_req *req;
 	bool stuck = false;
 
+	if (!time_after(now, last + timeout))
+		return false;
 	spin_lock(&dev->req_lock);
 	list_for_each_entry(req, &dev->reqs, entry) {
 		/* a blocking lock may rightly wait for as long as it takes */
 		if (req->opcode == FUSE_SETLKW)
-			continue;
-		if (time_before_eq(req->sent_at, last))
 			continue;
 		stuck = time_after(now, req->sent_at + timeout);
 		break;
