@@ -67,6 +67,16 @@ matrix: setup
 stress: setup module backend
 	tests/driver/stress $(STRESS_ARGS)
 
+# The suites under the sanitizer kernel (KASAN, KFENCE, UBSAN, lockdep,
+# kmemleak; tests/debug/kernel builds it once, ~N min, cached): e2e on
+# three backends, fsx, robust, features, DAX, the reply fuzzer, kmemleak.
+debug-check: setup
+	tests/debug/check
+
+# Only the sanitizer kernel (and virtiofs_ng.ko for it).
+debug-kernel:
+	tests/debug/kernel
+
 # checkpatch --strict and sparse on the driver.
 lint:
 	tests/lint
@@ -113,4 +123,5 @@ clean:
 	$(MAKE) -C tests/dax clean
 
 .PHONY: all module userspace backend e2e setup check demo bench lint distro matrix stress \
+	debug-check debug-kernel \
 	install dkms-install clean
