@@ -68,7 +68,7 @@ stress: setup module backend
 	tests/driver/stress $(STRESS_ARGS)
 
 # The suites under the sanitizer kernel (KASAN, KFENCE, UBSAN, lockdep,
-# kmemleak; tests/debug/kernel builds it once, ~N min, cached): e2e on
+# kmemleak; tests/debug/kernel builds it once, 36 min here, cached): e2e on
 # three backends, fsx, robust, features, DAX, the reply fuzzer, kmemleak.
 debug-check: setup
 	tests/debug/check
