@@ -73,6 +73,16 @@ stress: setup module backend
 fuzz: setup module backend
 	tests/fuzz/run --seeds 50 $(FUZZ_ARGS)
 
+# The suites under the sanitizer kernel (KASAN, KFENCE, UBSAN, lockdep,
+# kmemleak; tests/debug/kernel builds it once, 36 min here, cached): e2e on
+# three backends, fsx, robust, features, DAX, the reply fuzzer, kmemleak.
+debug-check: setup
+	tests/debug/check
+
+# Only the sanitizer kernel (and virtiofs_ng.ko for it).
+debug-kernel:
+	tests/debug/kernel
+
 # checkpatch --strict and sparse on the driver.
 lint:
 	tests/lint
@@ -119,4 +129,5 @@ clean:
 	$(MAKE) -C tests/dax clean
 
 .PHONY: all module userspace backend e2e setup check demo bench lint distro matrix stress fuzz \
+	debug-check debug-kernel \
 	install dkms-install clean

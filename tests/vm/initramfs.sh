@@ -64,6 +64,7 @@ initramfs_build() {
 	mkdir -p "$ROOT"/{bin,sbin,etc,proc,sys,dev,tmp,mnt,modules,vtest,root}
 	cp /bin/busybox "$ROOT/bin/busybox"
 	cp "$TOP/tests/vm/guest-init" "$ROOT/init"
+	cp "$TOP/tests/debug/kmemleak-scan" "$ROOT/bin/kmemleak-scan"
 	echo 'root:x:0:0:root:/root:/bin/sh' >"$ROOT/etc/passwd"
 	echo 'nobody:x:1000:1000:test user:/tmp:/bin/sh' >>"$ROOT/etc/passwd"
 	printf 'root:x:0:\nnogroup:x:1000:\n' >"$ROOT/etc/group"
