@@ -438,6 +438,21 @@ dev_state() {	# dev_state TAG: the sysfs state of the device with TAG
 		[ "$(cat "$d/tag" 2>/dev/null)" = "$1" ] && cat "$d/state"
 	done
 }
+# first_blocked SECS TAG: stats new names on TAG's backend (which exits
+# after a few requests) until one does not end with OK or ENOENT within
+# SECS; sets FIRST to how that one ended (empty when none did)
+first_blocked() {
+	local i=0 r
+	FIRST=
+	while [ $i -lt 20 ]; do
+		i=$((i + 1))
+		r=$(op "$1" stat "$M/$2/f$i")
+		[ "$r" = ENOENT ] && continue
+		[ "$r" = OK ] && continue
+		FIRST=$r
+		return
+	done
+}
 echo 10 >/sys/module/virtiofs_ng/parameters/host_timeout ||
 	log "cannot set host_timeout"
 if echo 99999999999 >/sys/module/virtiofs_ng/parameters/host_timeout 2>/dev/null; then
@@ -447,16 +462,8 @@ else
 	res PASS param.host_timeout-range
 fi
 if mnt exit2; then
-	first=
-	i=0
-	while [ $i -lt 20 ]; do
-		i=$((i + 1))
-		r=$(op 20 stat $M/exit2/f$i)
-		[ "$r" = ENOENT ] && continue
-		[ "$r" = OK ] && continue
-		first=$r
-		break
-	done
+	first_blocked 20 exit2
+	first=$FIRST
 	# still waiting for the host, and killable while it does
 	expect backend-exit.wait.killable "TIMEOUT" "${first:-nothing-blocked}"
 	st=
@@ -487,16 +494,8 @@ fi
 echo 1 >/sys/module/virtiofs_ng/parameters/host_abort ||
 	log "cannot set host_abort"
 if mnt exit; then
-	first=
-	i=0
-	while [ $i -lt 20 ]; do
-		i=$((i + 1))
-		r=$(op 45 stat $M/exit/f$i)
-		[ "$r" = ENOENT ] && continue
-		[ "$r" = OK ] && continue
-		first=$r
-		break
-	done
+	first_blocked 45 exit
+	first=$FIRST
 	expect backend-exit.op-error "ENOTCONN EIO" "${first:-nothing-failed}"
 	if [ -n "$first" ]; then
 		expect backend-exit.second-op "ENOTCONN EIO" "$(op 15 readdir $M/exit)"
