@@ -313,9 +313,11 @@ int vng_permission(VNG_IDMAP_PARAM struct inode *inode,
 bool vng_stale_inode(const struct inode *inode, u64 generation,
 		     const struct fuse_attr *attr);
 /*
- * A directory the host marked as another host filesystem: honoured only
- * when FUSE_SUBMOUNTS was negotiated, so a host that never agreed to
- * submounts cannot make directories automount.
+ * A directory the host marked as another host filesystem.  We always ask
+ * for FUSE_SUBMOUNTS, and the flag is honoured whatever the INIT reply
+ * says, as fs/fuse does: QEMU 7.2's C virtiofsd announces submounts
+ * without granting FUSE_SUBMOUNTS back.  A host that marks directories
+ * at will gets automounts of its own filesystem, nothing more.
  */
 bool vng_attr_submount(const struct vng_conn *conn,
 		       const struct fuse_attr *attr);

@@ -299,8 +299,7 @@ void vng_change_attributes(struct inode *inode, const struct fuse_attr *attr,
 bool vng_attr_submount(const struct vng_conn *conn,
 		       const struct fuse_attr *attr)
 {
-	return (attr->flags & FUSE_ATTR_SUBMOUNT) &&
-	       vng_conn_has(conn, FUSE_SUBMOUNTS);
+	return attr->flags & FUSE_ATTR_SUBMOUNT;
 }
 
 bool vng_stale_inode(const struct inode *inode, u64 generation,

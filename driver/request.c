@@ -48,7 +48,8 @@ enum {
 	VNG_REQ_FINISHED,	/* the result was delivered (or abandoned) */
 	VNG_REQ_ASYNC,		/* ->end() instead of a waiter */
 	VNG_REQ_INTR_SENT,	/* a FUSE_INTERRUPT went out for it */
-	VNG_REQ_LEFT,		/* left with a reply to give back: conn ref */
+	VNG_REQ_LEFT,		/* its waiter left: conn ref (and hold) */
+	VNG_REQ_LET_GO,		/* an abort took LEFT: drop them after */
 };
 
 struct vng_req_page {
@@ -168,6 +169,19 @@ MODULE_PARM_DESC(host_abort,
 
 static void vng_dev_forget(struct vng_dev *dev, u64 nodeid, u64 nlookup);
 
+/*
+ * Drops what a request its waiter left holds: the open file first (its
+ * last put sends RELEASE, which needs the session), then the session.
+ */
+static void vng_req_let_go(struct vng_req *req)
+{
+	if (req->hold) {
+		kref_put(req->hold, req->hold_release);
+		req->hold = NULL;
+	}
+	vng_conn_put(req->conn);
+}
+
 static void vng_req_release(struct kref *ref)
 {
 	struct vng_req *req = container_of(ref, struct vng_req, ref);
@@ -180,11 +194,10 @@ static void vng_req_release(struct kref *ref)
 		kfree(req->sg);
 	kfree(req->in_buf);
 	kfree(req->out_buf);
-	if (req->hold)
-		kref_put(req->hold, req->hold_release);
-	if (test_bit(VNG_REQ_ASYNC, &req->flags) ||
-	    test_bit(VNG_REQ_LEFT, &req->flags))
+	if (test_bit(VNG_REQ_ASYNC, &req->flags))
 		vng_conn_put(req->conn);
+	else if (test_bit(VNG_REQ_LEFT, &req->flags))
+		vng_req_let_go(req);
 	vng_dev_put(req->dev);
 	kmem_cache_free(vng_req_cache, req);
 }
@@ -636,7 +649,7 @@ static void vng_req_xfer_done(struct vng_xfer *xfer, int err)
 	    test_and_clear_bit(VNG_REQ_LEFT, &req->flags)) {
 		if (good)
 			vng_req_give_back(req, payload);
-		vng_conn_put(req->conn);
+		vng_req_let_go(req);
 	}
 	vng_req_put(req);	/* the transport's reference */
 }
@@ -836,23 +849,24 @@ static bool vng_req_give_up(struct vng_req *req, bool forced, bool leave,
 			spin_unlock(&dev->req_lock);
 			return false;
 		}
-		if (req->args->hold) {
-			kref_get(req->args->hold);
-			req->hold = req->args->hold;
-			req->hold_release = req->args->hold_release;
-		}
-		/* From now on no reply is copied into the caller's args. */
-		req->args = NULL;
 		/*
-		 * For giving back what a late reply carries.  Only such
-		 * opcodes: DESTROY leaves a session whose last reference
-		 * is already gone.
+		 * For giving back what a late reply carries, and the file
+		 * the request holds (whose RELEASE needs the session).  Not
+		 * for other opcodes: DESTROY leaves a session whose last
+		 * reference is already gone.
 		 */
-		if (vng_opcode_returns_entry(req->opcode) ||
+		if (req->args->hold || vng_opcode_returns_entry(req->opcode) ||
 		    vng_opcode_returns_handle(req->opcode)) {
+			if (req->args->hold) {
+				kref_get(req->args->hold);
+				req->hold = req->args->hold;
+				req->hold_release = req->args->hold_release;
+			}
 			vng_conn_get(req->conn);
 			set_bit(VNG_REQ_LEFT, &req->flags);
 		}
+		/* From now on no reply is copied into the caller's args. */
+		req->args = NULL;
 		spin_unlock(&dev->req_lock);
 	}
 	if (interrupt && !forced)
@@ -955,7 +969,6 @@ void vng_requests_abort(struct vng_conn *conn)
 {
 	struct vng_dev *dev = conn->dev;
 	struct vng_req *req, *next;
-	unsigned int left = 0;
 	LIST_HEAD(list);
 
 	spin_lock(&dev->req_lock);
@@ -969,17 +982,17 @@ void vng_requests_abort(struct vng_conn *conn)
 		 * a left request holds would only keep it from going away.
 		 */
 		if (test_and_clear_bit(VNG_REQ_LEFT, &req->flags))
-			left++;
+			set_bit(VNG_REQ_LET_GO, &req->flags);
 		kref_get(&req->ref);
 		list_add_tail(&req->abort_entry, &list);
 	}
 	spin_unlock(&dev->req_lock);
-	/* the caller holds a reference of its own: none of these is the last */
-	while (left--)
-		vng_conn_put(conn);
 
 	list_for_each_entry_safe(req, next, &list, abort_entry) {
 		list_del_init(&req->abort_entry);
+		/* the caller holds a conn reference: this is not the last */
+		if (test_and_clear_bit(VNG_REQ_LET_GO, &req->flags))
+			vng_req_let_go(req);
 		if (vng_xfer_cancel(&req->xfer)) {
 			vng_req_finish(req, -ENOTCONN, NULL);
 			vng_req_put(req);	/* the transport's */
