@@ -24,6 +24,8 @@
  *       means the guest must report STATX_BTIME
  *   features-helper odirect NAME DIR     O_DIRECT opens that create the file
  *   features-helper access NAME DIR      as uid 1000: stat DIR, print errno
+ *   features-helper rmtree DIR           empties DIR of files and removes it,
+ *       using each 1 KiB of names getdents returns before reading on
  *   features-helper writer FILE BS COUNT [direct]
  *       COUNT write(2)s of BS bytes of a known pattern from memory (O_DIRECT
  *       with "direct"), then reads FILE back; prints "OK BYTES" or what went
@@ -984,6 +986,66 @@ static int cmd_btime(const char *file, const char *want)
 	return 0;
 }
 
+/*
+ * "rm -rf" of a flat directory whose names are used a batch at a time: the
+ * time from a listing to the use of its names stays a few unlinks long on
+ * any machine, well inside the host's entry timeout.  (busybox rm lists a
+ * whole directory first: on a slow guest its names expire before rm gets
+ * to them, and a count of requests measures the clock.)
+ */
+struct vng_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+static int cmd_rmtree(const char *dir)
+{
+	char buf[1024] __attribute__((aligned(8)));
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	int removed;
+	long n, off;
+
+	if (fd < 0) {
+		perror(dir);
+		return 1;
+	}
+	/* again from the start until a pass removes nothing: names the
+	 * host's offsets skip while we unlink are caught next time */
+	do {
+		removed = 0;
+		lseek(fd, 0, SEEK_SET);
+		while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+			for (off = 0; off < n;) {
+				struct vng_dirent64 *d = (void *)(buf + off);
+
+				off += d->d_reclen;
+				if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+					continue;
+				if (unlinkat(fd, d->d_name, 0)) {
+					perror(d->d_name);
+					close(fd);
+					return 1;
+				}
+				removed++;
+			}
+		}
+		if (n < 0) {
+			perror(dir);
+			close(fd);
+			return 1;
+		}
+	} while (removed);
+	close(fd);
+	if (rmdir(dir)) {
+		perror(dir);
+		return 1;
+	}
+	return 0;
+}
+
 static void cmd_statx(const char *dir)
 {
 	const char *ref = getenv("BTIME_REF");
@@ -1193,6 +1255,8 @@ int main(int argc, char **argv)
 	cmd = argv[1];
 	if (!strcmp(cmd, "mount"))
 		return cmd_mount(argc, argv);
+	if (!strcmp(cmd, "rmtree") && argc == 3)
+		return cmd_rmtree(argv[2]);
 	if (!strcmp(cmd, "btime") && argc == 4)
 		return cmd_btime(argv[2], argv[3]);
 	if (!strcmp(cmd, "writer") && (argc == 5 || argc == 6))
