@@ -40,6 +40,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -140,6 +141,32 @@ static size_t msg_delete(struct watch_msg *m, uint64_t parent, uint64_t child,
 	return msg_init(m, FS_NOTIFY_DELETE, sizeof(m->u.del), name);
 }
 
+/* For the debug log: "INVAL_ENTRY 12 name" and the like. */
+static const char *msg_describe(const struct watch_msg *m)
+{
+	static _Thread_local char buf[64 + NAME_MAX];
+
+	switch (m->h.error) {
+	case FS_NOTIFY_INVAL_INODE:
+		snprintf(buf, sizeof(buf), "INVAL_INODE %llu %lld %lld",
+			 (unsigned long long)m->u.inode.ino,
+			 (long long)m->u.inode.off, (long long)m->u.inode.len);
+		break;
+	case FS_NOTIFY_INVAL_ENTRY:
+		snprintf(buf, sizeof(buf), "INVAL_ENTRY %llu %s",
+			 (unsigned long long)m->u.entry.parent,
+			 (const char *)&m->u + sizeof(m->u.entry));
+		break;
+	default:
+		snprintf(buf, sizeof(buf), "DELETE %llu %llu %s",
+			 (unsigned long long)m->u.del.parent,
+			 (unsigned long long)m->u.del.child,
+			 (const char *)&m->u + sizeof(m->u.del));
+		break;
+	}
+	return buf;
+}
+
 static void send_msgs(struct fs_watch *w, struct watch_msg *m,
 		      const size_t *len, int n)
 {
@@ -147,8 +174,11 @@ static void send_msgs(struct fs_watch *w, struct watch_msg *m,
 
 	if (!n)
 		return;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		iov[i] = (struct iovec){ .iov_base = &m[i], .iov_len = len[i] };
+		if (log_level >= LOG_DEBUG)
+			log_debug("notify: send %s", msg_describe(&m[i]));
+	}
 	w->ops.send(w->ops.opaque, iov, n);
 	atomic_fetch_add(&w->messages, (uint64_t)n);
 }
