@@ -27,6 +27,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+#include "notify.h"
 #include "proto.h"
 
 struct virtio_device;
@@ -147,6 +148,9 @@ struct vng_dev {
 	bool probe_pending;		/* a probe waits for its reply */
 	bool host_unresponsive;		/* said so; cleared when it answers */
 	struct delayed_work watchdog_work;
+
+	/* host changes: how they arrive and what they cost (notify.h) */
+	struct vng_watch_stats watch;
 
 	struct ratelimit_state rs;	/* for everything the host can cause */
 	/* the DAX window (dax_dev.c); NULL without one */
