@@ -515,6 +515,8 @@ long fs_server_handle_async(struct fs_server *srv, const struct iovec *rd,
 		  fs_opcode_name(ih.opcode) ?: "?",
 		  (unsigned long long)ih.unique,
 		  (unsigned long long)ih.nodeid, ih.len);
+	if (fn && __atomic_load_n(&srv->watch, __ATOMIC_ACQUIRE))
+		fs_watch_own_op(srv, r.in, r.arg, r.arglen);
 	err = fn ? run_op(srv, &r, flags, fn) : -ENOSYS;
 	if (err == -ENOSYS && !fn)
 		log_debug("opcode %u not implemented", ih.opcode);

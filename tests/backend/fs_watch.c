@@ -49,48 +49,11 @@
 #include <unistd.h>
 
 #include "fs_internal.h"
+#include "fs_watch.h"
 #include "log.h"
-
-#define FS_NOTIFY_INVAL_INODE	2	/* FUSE_NOTIFY_INVAL_INODE */
-#define FS_NOTIFY_INVAL_ENTRY	3	/* FUSE_NOTIFY_INVAL_ENTRY */
-#define FS_NOTIFY_DELETE	6	/* FUSE_NOTIFY_DELETE */
 
 #define WATCH_MASK (FAN_MODIFY | FAN_ATTRIB | FAN_CREATE | FAN_DELETE | \
 		    FAN_RENAME | FAN_ONDIR)
-
-/* Handles resolved before: a busy filesystem repeats the same few dirs. */
-#define WATCH_CACHE	1024
-#define WATCH_HANDLE_MAX	128	/* MAX_HANDLE_SZ */
-
-struct watch_cached {
-	bool valid;
-	int type;
-	unsigned int len;
-	unsigned char bytes[WATCH_HANDLE_MAX];
-	dev_t dev;
-	ino_t ino;
-};
-
-struct fs_watch {
-	struct fs_server *srv;
-	struct fs_notify_ops ops;
-	int fan_fd, stop_efd;
-	pid_t self;
-	pthread_t thread;
-	struct watch_cached *cache;
-	_Atomic uint64_t events, own, unknown, messages, overflows;
-};
-
-/* One FUSE notify message: out header, struct, name + NUL. */
-struct watch_msg {
-	struct fuse_out_header h;
-	union {
-		struct fuse_notify_inval_inode_out inode;
-		struct fuse_notify_inval_entry_out entry;
-		struct fuse_notify_delete_out del;
-	} u;
-	char name[NAME_MAX + 1];
-};
 
 /* What an info record told: a handle and, for the DFID_NAME kinds, a name. */
 struct watch_obj {
@@ -113,7 +76,7 @@ static size_t msg_init(struct watch_msg *m, int code, size_t body,
 	return len;
 }
 
-static size_t msg_inval_inode(struct watch_msg *m, uint64_t node, int64_t off,
+size_t msg_inval_inode(struct watch_msg *m, uint64_t node, int64_t off,
 			      int64_t len)
 {
 	m->u.inode = (struct fuse_notify_inval_inode_out){
@@ -122,7 +85,7 @@ static size_t msg_inval_inode(struct watch_msg *m, uint64_t node, int64_t off,
 	return msg_init(m, FS_NOTIFY_INVAL_INODE, sizeof(m->u.inode), NULL);
 }
 
-static size_t msg_inval_entry(struct watch_msg *m, uint64_t parent,
+size_t msg_inval_entry(struct watch_msg *m, uint64_t parent,
 			      const char *name)
 {
 	m->u.entry = (struct fuse_notify_inval_entry_out){
@@ -131,7 +94,7 @@ static size_t msg_inval_entry(struct watch_msg *m, uint64_t parent,
 	return msg_init(m, FS_NOTIFY_INVAL_ENTRY, sizeof(m->u.entry), name);
 }
 
-static size_t msg_delete(struct watch_msg *m, uint64_t parent, uint64_t child,
+size_t msg_delete(struct watch_msg *m, uint64_t parent, uint64_t child,
 			 const char *name)
 {
 	m->u.del = (struct fuse_notify_delete_out){
@@ -167,7 +130,7 @@ static const char *msg_describe(const struct watch_msg *m)
 	return buf;
 }
 
-static void send_msgs(struct fs_watch *w, struct watch_msg *m,
+void send_msgs(struct fs_watch *w, struct watch_msg *m,
 		      const size_t *len, int n)
 {
 	struct iovec iov[2];
@@ -416,10 +379,45 @@ static void *watch_thread(void *arg)
 	}
 }
 
+/* The fanotify source; 0 or a negative errno (nothing left open). */
+static int watch_fanotify_start(struct fs_watch *w)
+{
+	struct fs_server *srv = w->srv;
+	int err;
+
+	w->cache = calloc(WATCH_CACHE, sizeof(*w->cache));
+	if (!w->cache)
+		return -ENOMEM;
+	/* an unlimited queue: root only, and a lost event is lost coherence */
+	w->fan_fd = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK |
+				  FAN_UNLIMITED_QUEUE |
+				  FAN_REPORT_DFID_NAME_TARGET, O_RDONLY);
+	if (w->fan_fd < 0) {
+		err = -errno;
+		log_warn("notify: fanotify_init with directory events: %s",
+			 strerror(-err));
+		goto fail;
+	}
+	if (fanotify_mark(w->fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
+			  WATCH_MASK, srv->root_dirfd, NULL) < 0) {
+		err = -errno;
+		log_warn("notify: cannot watch the filesystem of %s with fanotify: %s",
+			 srv->shared_dir, strerror(errno));
+		close(w->fan_fd);
+		goto fail;
+	}
+	return 0;
+fail:
+	w->fan_fd = -1;
+	free(w->cache);
+	w->cache = NULL;
+	return err;
+}
+
 int fs_server_watch(struct fs_server *srv, const struct fs_notify_ops *ops)
 {
 	struct fs_watch *w;
-	int err;
+	int err = -EINVAL;
 
 	if (srv->watch || !ops || !ops->send)
 		return -EINVAL;
@@ -429,41 +427,42 @@ int fs_server_watch(struct fs_server *srv, const struct fs_notify_ops *ops)
 	w->srv = srv;
 	w->ops = *ops;
 	w->self = getpid();
-	w->stop_efd = -1;
-	w->cache = calloc(WATCH_CACHE, sizeof(*w->cache));
-	/* an unlimited queue: root only, and a lost event is lost coherence */
-	w->fan_fd = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK |
-				  FAN_UNLIMITED_QUEUE |
-				  FAN_REPORT_DFID_NAME_TARGET, O_RDONLY);
-	if (w->fan_fd < 0 || !w->cache) {
-		err = w->cache ? -errno : -ENOMEM;
-		log_err("notify: fanotify_init with directory events: %s",
-			strerror(-err));
-		goto fail;
-	}
-	if (fanotify_mark(w->fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
-			  WATCH_MASK, srv->root_dirfd, NULL) < 0) {
-		err = -errno;
-		log_err("notify: cannot watch the filesystem of %s: %s",
-			srv->shared_dir, strerror(errno));
-		goto fail;
-	}
+	w->fan_fd = -1;
 	w->stop_efd = eventfd(0, EFD_CLOEXEC);
 	if (w->stop_efd < 0) {
 		err = -errno;
 		goto fail;
 	}
-	err = -pthread_create(&w->thread, NULL, watch_thread, w);
+	w->source = ops->source == FS_WATCH_INOTIFY ? FS_WATCH_INOTIFY :
+		    FS_WATCH_FANOTIFY;
+	if (w->source == FS_WATCH_FANOTIFY) {
+		err = watch_fanotify_start(w);
+		if (err && ops->source == FS_WATCH_AUTO) {
+			log_warn("notify: falling back to inotify");
+			w->source = FS_WATCH_INOTIFY;
+		}
+	}
+	if (w->source == FS_WATCH_INOTIFY)
+		err = watch_inotify_start(w);
 	if (err)
 		goto fail;
-	srv->watch = w;
-	log_info("notify: watching the filesystem of %s", srv->shared_dir);
+	err = -pthread_create(&w->thread, NULL,
+			      w->source == FS_WATCH_FANOTIFY ? watch_thread :
+			      watch_inotify_thread, w);
+	if (err)
+		goto fail;
+	/* requests read it from now on (fs_watch_own_op()) */
+	__atomic_store_n(&srv->watch, w, __ATOMIC_RELEASE);
+	log_info("notify: watching %s with %s", srv->shared_dir,
+		 w->source == FS_WATCH_FANOTIFY ? "fanotify (its filesystem)" :
+		 "inotify (every directory)");
 	return 0;
 fail:
 	if (w->fan_fd >= 0)
 		close(w->fan_fd);
 	if (w->stop_efd >= 0)
 		close(w->stop_efd);
+	watch_inotify_free(w);
 	free(w->cache);
 	free(w);
 	return err;
@@ -483,16 +482,21 @@ void fs_watch_free(struct fs_watch *w)
 		 (unsigned long long)w->unknown,
 		 (unsigned long long)w->messages,
 		 (unsigned long long)w->overflows);
-	close(w->fan_fd);
+	if (w->fan_fd >= 0)
+		close(w->fan_fd);
 	close(w->stop_efd);
+	watch_inotify_free(w);
 	free(w->cache);
 	free(w);
 }
 
 void fs_server_unwatch(struct fs_server *srv)
 {
-	fs_watch_free(srv->watch);
-	srv->watch = NULL;
+	struct fs_watch *w = srv->watch;
+
+	/* no request is in flight here (the transport stopped its workers) */
+	__atomic_store_n(&srv->watch, NULL, __ATOMIC_RELEASE);
+	fs_watch_free(w);
 }
 
 void fs_server_watch_stats(struct fs_server *srv, struct fs_watch_stats *st)

@@ -141,7 +141,7 @@ struct front {
 static bool front_start(struct t *t, struct front *f, bool notify)
 {
 	f->dev = vu_dev_new(t->srv, "ntag", 1);
-	if (!f->dev || (notify && vu_dev_set_notify(f->dev)) ||
+	if (!f->dev || (notify && vu_dev_set_notify(f->dev, FS_WATCH_AUTO)) ||
 	    socketpair(AF_UNIX, SOCK_STREAM, 0, f->sp))
 		return false;
 	ctl = f->sp[0];
