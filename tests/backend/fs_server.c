@@ -349,6 +349,9 @@ static long corrupt_reply(const struct iovec *wr, int nwr, size_t wrlen,
 	case FS_CORRUPT_SUBMOUNT:
 		return corrupt_payload(wr, nwr, len, opcode, how, r);
 	case FS_CORRUPT_NONE:
+	case FS_CORRUPT_CODE:		/* notify messages only (parser) */
+	case FS_CORRUPT_NAMELEN:
+	case FS_CORRUPT_NUL:
 		break;
 	}
 	iov_scatter(wr, nwr, 0, &oh, sizeof(oh));

@@ -48,6 +48,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs_fault.h"
 #include "fs_internal.h"
 #include "fs_watch.h"
 #include "log.h"
@@ -130,17 +131,72 @@ static const char *msg_describe(const struct watch_msg *m)
 	return buf;
 }
 
-void send_msgs(struct fs_watch *w, struct watch_msg *m,
-		      const size_t *len, int n)
+/* --fault notify:corrupt:KIND on one message of len bytes; its new length */
+static size_t msg_damage(struct watch_msg *m, size_t len,
+			 enum fs_fault_corrupt kind)
 {
+	bool named = m->h.error != FS_NOTIFY_INVAL_INODE;
+	size_t body = m->h.error == FS_NOTIFY_DELETE ? sizeof(m->u.del) :
+		      sizeof(m->u.entry);
+	char *name = (char *)&m->u + body;
+
+	switch (kind) {
+	case FS_CORRUPT_LEN:
+		m->h.len += 4096;
+		break;
+	case FS_CORRUPT_SHORT:
+		return len / 2;
+	case FS_CORRUPT_UNIQUE:
+		m->h.unique = 0x1234;
+		break;
+	case FS_CORRUPT_ERROR:
+		m->h.error = -EIO;
+		break;
+	case FS_CORRUPT_CODE:
+		m->h.error = 99;
+		break;
+	case FS_CORRUPT_NODEID:
+		/* ino, parent: the first field of every notify struct */
+		m->u.inode.ino = 0xdeadbeef00ULL;
+		break;
+	case FS_CORRUPT_NAMELEN:
+		if (m->h.error == FS_NOTIFY_DELETE)
+			m->u.del.namelen += 100;
+		else if (named)
+			m->u.entry.namelen += 100;
+		break;
+	case FS_CORRUPT_NUL:
+		if (named)
+			name[strlen(name)] = 'X';
+		break;
+	default:
+		break;
+	}
+	return len;
+}
+
+void send_msgs(struct fs_watch *w, struct watch_msg *m, const size_t *len,
+	       int n)
+{
+	struct fs_fault_hit hit;
 	struct iovec iov[2];
 
 	if (!n)
 		return;
+	fs_fault_match(w->srv->fault, FS_FAULT_NOTIFY, &hit);
+	if (hit.delay_ms)
+		usleep(hit.delay_ms * 1000u);
+	if (hit.drop) {
+		log_debug("fault: %d notify message(s) dropped", n);
+		return;
+	}
 	for (int i = 0; i < n; i++) {
 		iov[i] = (struct iovec){ .iov_base = &m[i], .iov_len = len[i] };
 		if (log_level >= LOG_DEBUG)
-			log_debug("notify: send %s", msg_describe(&m[i]));
+			log_debug("notify: send %s%s", msg_describe(&m[i]),
+				  hit.corrupt ? " (damaged: --fault)" : "");
+		if (hit.corrupt)
+			iov[i].iov_len = msg_damage(&m[i], len[i], hit.corrupt);
 	}
 	w->ops.send(w->ops.opaque, iov, n);
 	atomic_fetch_add(&w->messages, (uint64_t)n);

@@ -362,6 +362,58 @@ static void case_stats(struct t *t)
 	T_CHECK(t, st.events == 0, "stats after unwatch");
 }
 
+/* --fault notify:...: messages damaged as asked, or not sent at all */
+static void case_fault(struct t *t)
+{
+	static const struct {
+		const char *spec;
+		const char *what;
+	} kinds[] = {
+		{ "notify:corrupt:nul", "nul" }, { "notify:corrupt:code", "code" },
+		{ "notify:corrupt:namelen", "namelen" },
+		{ "notify:corrupt:short", "short" }, { "notify:drop", "drop" },
+	};
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && !t->why[0]; k++) {
+		struct fs_config cfg = {
+			.shared_dir = t->dir, .cache = FS_CACHE_AUTO, .xattr = true,
+			.fault_spec = kinds[k].spec,
+		};
+		const struct fuse_notify_inval_entry_out *o;
+		char name[16];
+		int n;
+
+		fs_server_free(t->srv);
+		t->srv = fs_server_new(&cfg);
+		T_CHECK(t, t->srv, "server with %s", kinds[k].spec);
+		if (!t->srv || !watching(t))
+			return;
+		snprintf(name, sizeof(name), "n%zu", k);
+		host(t, "touch %s", name);
+		n = got_wait(1, k == 4 ? 500 : 2000);
+		o = (const void *)(got.msg[0] + sizeof(struct fuse_out_header));
+		if (!strcmp(kinds[k].what, "drop")) {
+			T_CHECK(t, n == 0, "drop: %d messages", n);
+			continue;
+		}
+		T_CHECK(t, n >= 1, "%s: no message", kinds[k].what);
+		if (!strcmp(kinds[k].what, "nul"))
+			T_CHECK(t, hdr(0)->error == FUSE_NOTIFY_INVAL_ENTRY &&
+				   ((const char *)(o + 1))[o->namelen] == 'X',
+				"nul: name still terminated");
+		else if (!strcmp(kinds[k].what, "code"))
+			T_CHECK(t, hdr(0)->error == 99, "code: %d", hdr(0)->error);
+		else if (!strcmp(kinds[k].what, "namelen"))
+			T_CHECK(t, o->namelen == strlen(name) + 100 &&
+				   got.len[0] == hdr(0)->len,
+				"namelen: %u", o->namelen);
+		else
+			T_CHECK(t, got.len[0] < hdr(0)->len,
+				"short: %zu bytes of %u", got.len[0], hdr(0)->len);
+		fs_server_unwatch(t->srv);
+	}
+}
+
 int main(void)
 {
 	static const struct t_case cases[] = {
@@ -370,6 +422,7 @@ int main(void)
 		{ "watch_renames", case_renames },
 		{ "watch_not_sent", case_not_sent },
 		{ "watch_stats", case_stats },
+		{ "watch_fault", case_fault },
 	};
 	static const struct t_case inotify_cases[] = {
 		{ "watch_inotify_file_changes", case_file_changes },
