@@ -13,14 +13,18 @@
  *       serial line TTY and prints its one-line answer ("OK ..." exits 0).
  *   vng-watch bench TTY DIR FILE N
  *       N times: ask the host to append to DIR/FILE (relative to the
- *       share: FILE) and time how long until IN_MODIFY arrives here.  Also
- *       times N "ping"s (the serial round trip alone).  Prints
- *       "LAT i ns" per change and "BENCH ..." summary lines (median, p99).
+ *       share: FILE) and time from the host's write (its clock, mapped to
+ *       ours by the ping before: error +- half that ping's round trip)
+ *       to IN_MODIFY here (timed by a thread blocked in read()).  Prints
+ *       "LAT i ns trip ns err ns" per change and "BENCH ..." summary
+ *       lines (median, p99): host-write-to-event, request-to-event (the
+ *       whole round, serial line included), ping, clock-error.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -304,12 +308,63 @@ static void summary(const char *what, uint64_t *v, int n, int lost)
 	       (unsigned long long)v[n - 1] / 1000);
 }
 
+/*
+ * The bench's inotify reader: a thread of its own, so each event is
+ * timed when it arrives, not when the main thread gets round to it.
+ */
+#define EV_RING	4096
+static struct {
+	int fd;
+	uint64_t t[EV_RING];
+	unsigned int count;	/* atomic: events seen */
+} evr;
+
+static void *ev_reader(void *arg)
+{
+	char buf[4096] __attribute__((aligned(8)));
+
+	(void)arg;
+	for (;;) {
+		ssize_t n = read(evr.fd, buf, sizeof(buf));
+		uint64_t t = now_ns();
+		unsigned int c = __atomic_load_n(&evr.count, __ATOMIC_RELAXED);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return NULL;
+		evr.t[c % EV_RING] = t;
+		__atomic_store_n(&evr.count, c + 1, __ATOMIC_RELEASE);
+	}
+}
+
+/* The first event after the c-th, within 2 s: its time, 0 if none. */
+static uint64_t ev_after(unsigned int c)
+{
+	for (int i = 0; i < 20000; i++) {
+		if (__atomic_load_n(&evr.count, __ATOMIC_ACQUIRE) > c)
+			return evr.t[c % EV_RING];
+		usleep(100);
+	}
+	return 0;
+}
+
+/*
+ * The host's clock in the guest's terms: a ping's answer carries the
+ * host's time h, taken between our t0 and t1, so host - guest is
+ * h - (t0 + t1) / 2, within +-(t1 - t0) / 2.  The ping with the smallest
+ * round trip among the last OFF_WIN gives the estimate (the clocks may
+ * drift apart slowly under TCG: recent ones only).
+ */
+#define OFF_WIN	16
+
 static int bench_main(int argc, char **argv)
 {
 	char ans[256], cmd[PATH_MAX + 64], path[PATH_MAX];
-	char buf[4096] __attribute__((aligned(8)));
-	uint64_t *lat, *ping;
-	int tty, in, n, got = 0, lost = 0, pings = 0;
+	int64_t off[OFF_WIN];
+	uint64_t rtt[OFF_WIN], *lat, *ping, *trip, *err;
+	int tty, n, got = 0, lost = 0, pings = 0, bad = 0;
+	pthread_t th;
 
 	if (argc != 6)
 		return 2;
@@ -317,49 +372,77 @@ static int bench_main(int argc, char **argv)
 	if (n <= 0)
 		return 2;
 	lat = calloc((size_t)n, sizeof(*lat));
-	ping = calloc((size_t)n, sizeof(*ping));
+	trip = calloc((size_t)n, sizeof(*trip));
+	err = calloc((size_t)n, sizeof(*err));
+	ping = calloc((size_t)n + OFF_WIN, sizeof(*ping));
 	tty = tty_open(argv[2]);
-	in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	evr.fd = inotify_init1(IN_CLOEXEC);
 	snprintf(path, sizeof(path), "%s/%s", argv[3], argv[4]);
-	if (!lat || !ping || tty < 0 || in < 0 ||
-	    inotify_add_watch(in, path, IN_MODIFY) < 0) {
+	if (!lat || !trip || !err || !ping || tty < 0 || evr.fd < 0 ||
+	    inotify_add_watch(evr.fd, path, IN_MODIFY) < 0 ||
+	    pthread_create(&th, NULL, ev_reader, NULL)) {
 		fprintf(stderr, "vng-watch bench: setup of %s: %s\n", path,
 			strerror(errno));
 		return 1;
 	}
-	for (int i = 0; i < n; i++) {
-		uint64_t t0 = now_ns();
+	for (int i = 0; i < n + OFF_WIN; i++) {
+		uint64_t t0, t1, h, best = UINT64_MAX;
+		int64_t o = 0;
+		unsigned int c;
 
-		if (host_cmd(tty, "ping", ans, sizeof(ans)) == 0)
-			ping[pings++] = now_ns() - t0;
-	}
-	for (int i = 0; i < n; i++) {
-		struct pollfd p = { .fd = in, .events = POLLIN };
-		uint64_t t0, t1 = 0;
-
-		/* drain what an earlier, late change left */
-		while (read(in, buf, sizeof(buf)) > 0)
-			;
-		snprintf(cmd, sizeof(cmd), "append %s %d", argv[4], i);
+		/* a ping: the round trip, and the clock offset */
+		t0 = now_ns();
+		if (host_cmd(tty, "ping", ans, sizeof(ans)) < 0) {
+			fprintf(stderr, "vng-watch bench: ping: %s\n", ans);
+			return 1;
+		}
+		t1 = now_ns();
+		h = strtoull(ans + 3, NULL, 10);
+		ping[pings++] = t1 - t0;
+		rtt[i % OFF_WIN] = t1 - t0;
+		off[i % OFF_WIN] = (int64_t)(h - (t0 + (t1 - t0) / 2));
+		if (i < OFF_WIN)
+			continue;
+		for (int k = 0; k < OFF_WIN; k++) {
+			if (rtt[k] < best) {
+				best = rtt[k];
+				o = off[k];
+			}
+		}
+		/* a change: host time of the write, guest time of its event */
+		c = __atomic_load_n(&evr.count, __ATOMIC_ACQUIRE);
+		snprintf(cmd, sizeof(cmd), "append %s %d", argv[4], i - OFF_WIN);
 		t0 = now_ns();
 		if (host_cmd(tty, cmd, ans, sizeof(ans)) < 0) {
 			fprintf(stderr, "vng-watch bench: %s: %s\n", cmd, ans);
 			return 1;
 		}
-		/* the event may already be here; else wait up to 2 s */
-		if (read(in, buf, sizeof(buf)) > 0 ||
-		    (poll(&p, 1, 2000) == 1 && read(in, buf, sizeof(buf)) > 0))
-			t1 = now_ns();
-		if (t1) {
-			lat[got++] = t1 - t0;
-			printf("LAT %d %llu\n", i, (unsigned long long)(t1 - t0));
-		} else {
+		h = strtoull(ans + 3, NULL, 10);
+		t1 = ev_after(c);
+		if (!t1) {
 			lost++;
-			printf("LAT %d lost\n", i);
+			printf("LAT %d lost\n", i - OFF_WIN);
+			continue;
 		}
+		/* the host's write time on the guest's clock */
+		h -= (uint64_t)o;
+		if (t1 < h) {
+			bad++;	/* inside the estimate's error: count as 0 */
+			h = t1;
+		}
+		lat[got] = t1 - h;
+		trip[got] = t1 - t0;
+		err[got] = best / 2;
+		printf("LAT %d %llu trip %llu err %llu\n", i - OFF_WIN,
+		       (unsigned long long)lat[got], (unsigned long long)trip[got],
+		       (unsigned long long)err[got]);
+		got++;
 	}
-	summary("ping", ping, pings, n - pings);
+	summary("ping", ping, pings, 0);
+	summary("clock-error", err, got, 0);
+	summary("request-to-event", trip, got, lost);
 	summary("host-write-to-event", lat, got, lost);
+	printf("BENCH below-zero n=%d\n", bad);
 	return lost ? 1 : 0;
 }
 
