@@ -83,9 +83,10 @@ static bool vng_hc_name_ok(const struct qstr *name)
 	return true;
 }
 
-static void vng_hc_counted(struct vng_conn *conn)
+/* Counts an event fired on sb's objects, when anyone can hear it. */
+static void vng_hc_counted(struct vng_conn *conn, struct super_block *sb)
 {
-	if (conn->watch)
+	if (conn->watch && vng_fsnotify_sb_watched(sb))
 		atomic64_inc(&conn->watch->events);
 }
 
@@ -96,7 +97,7 @@ static void vng_hc_name_event(struct vng_conn *conn, u32 mask,
 {
 	fsnotify_name(mask, child ? child : dir, FSNOTIFY_EVENT_INODE, dir,
 		      name, cookie);
-	vng_hc_counted(conn);
+	vng_hc_counted(conn, dir->i_sb);
 }
 
 /* The attributes we hold are stale, and so is any reply in flight. */
@@ -234,36 +235,42 @@ static void vng_hc_unlinked(struct vng_conn *conn, struct inode *inode)
 	spin_unlock(&vi->lock);
 	vng_invalidate_attr(inode);
 	if (gone) {
+		vng_hc_counted(conn, inode->i_sb);
 		fsnotify_inoderemove(inode);
-		vng_hc_counted(conn);
 	}
 }
 
 /* ---- the pending DELETE ------------------------------------------------ */
 
-/* Reports the pending DELETE as a delete; hc->lock and sb_lock held. */
-static void vng_hc_report_delete_locked(struct vng_conn *conn)
+/* The pending DELETE was no move: tells sb's watchers; hc->lock held. */
+static void vng_hc_report_delete_sb(struct vng_conn *conn,
+				    struct super_block *sb)
 {
 	struct vng_hostchange *hc = &conn->hostchange;
 	struct qstr name = QSTR_INIT(hc->pending_name, hc->pending_len);
 	u32 mask = FS_DELETE | (hc->pending_isdir ? FS_ISDIR : 0);
-	struct vng_sb *vsb;
+	struct inode *dir, *child;
 
 	lockdep_assert_held(&hc->lock);
-	lockdep_assert_held(&conn->sb_lock);
-	hc->pending = false;
-	list_for_each_entry(vsb, &conn->sb_list, conn_entry) {
-		struct inode *dir, *child;
+	child = vng_ilookup(sb, hc->pending_child);
+	dir = vng_hc_dir(sb, hc->pending_parent);
+	if (dir)
+		vng_hc_name_event(conn, mask, dir, &name, child, 0);
+	if (child)
+		vng_hc_unlinked(conn, child);
+	iput(child);
+	iput(dir);
+}
 
-		child = vng_ilookup(vsb->sb, hc->pending_child);
-		dir = vng_hc_dir(vsb->sb, hc->pending_parent);
-		if (dir)
-			vng_hc_name_event(conn, mask, dir, &name, child, 0);
-		if (child)
-			vng_hc_unlinked(conn, child);
-		iput(child);
-		iput(dir);
-	}
+/* The same for every superblock; hc->lock and sb_lock held. */
+static void vng_hc_report_delete_locked(struct vng_conn *conn)
+{
+	struct vng_sb *vsb;
+
+	lockdep_assert_held(&conn->sb_lock);
+	list_for_each_entry(vsb, &conn->sb_list, conn_entry)
+		vng_hc_report_delete_sb(conn, vsb->sb);
+	conn->hostchange.pending = false;
 }
 
 static void vng_hc_flush_pending_locked(struct vng_conn *conn)
@@ -337,7 +344,7 @@ static void vng_hc_inode_event(struct vng_conn *conn, struct inode *inode,
 	} else {
 		fsnotify_inode(inode, mask);
 	}
-	vng_hc_counted(conn);
+	vng_hc_counted(conn, inode->i_sb);
 }
 
 int vng_host_inval_inode(struct vng_conn *conn, u64 nodeid, s64 off,
@@ -393,13 +400,13 @@ static void vng_hc_report_move(struct vng_conn *conn, struct super_block *sb,
 	}
 	vng_hc_name_event(conn, FS_MOVED_TO | isdir, dir, name, inode, cookie);
 	fsnotify_inode(inode, FS_MOVE_SELF);
-	vng_hc_counted(conn);
+	vng_hc_counted(conn, sb);
 }
 
 /* One superblock's part of an INVAL_ENTRY; sb_lock and hc->lock held. */
 static int vng_hc_inval_entry_sb(struct vng_conn *conn, struct super_block *sb,
 				 u64 parent, const struct qstr *name,
-				 bool expire_only, bool *moved, u32 cookie)
+				 bool expire_only, u32 cookie)
 {
 	struct vng_hostchange *hc = &conn->hostchange;
 	struct inode *dir, *old = NULL, *now = NULL;
@@ -407,8 +414,12 @@ static int vng_hc_inval_entry_sb(struct vng_conn *conn, struct super_block *sb,
 	bool ask;
 
 	dir = vng_hc_dir(sb, parent);
-	if (!dir)
+	if (!dir) {
+		/* no move this superblock can see: the delete stands */
+		if (hc->pending)
+			vng_hc_report_delete_sb(conn, sb);
 		return -ENOENT;
+	}
 	inode_lock_nested(dir, I_MUTEX_PARENT);
 	vng_hc_dir_changed(conn, dir);
 	entry = vng_hc_dentry(dir, name);
@@ -425,8 +436,12 @@ static int vng_hc_inval_entry_sb(struct vng_conn *conn, struct super_block *sb,
 
 	if (now && hc->pending && vng_nodeid(now) == hc->pending_child) {
 		vng_hc_report_move(conn, sb, dir, name, now, cookie);
-		*moved = true;
-	} else if (now && now != old) {
+		goto out;
+	}
+	/* the delete first: a name removed and created anew stays in order */
+	if (hc->pending)
+		vng_hc_report_delete_sb(conn, sb);
+	if (now && now != old) {
 		vng_hc_name_event(conn, FS_CREATE |
 				  (S_ISDIR(now->i_mode) ? FS_ISDIR : 0),
 				  dir, name, now, 0);
@@ -436,6 +451,7 @@ static int vng_hc_inval_entry_sb(struct vng_conn *conn, struct super_block *sb,
 				  (S_ISDIR(old->i_mode) ? FS_ISDIR : 0),
 				  dir, name, old, 0);
 	}
+out:
 	/* the old inode lost this name to another node */
 	if (old && now != old && !expire_only)
 		vng_hc_stale_attr(conn, old);
@@ -450,7 +466,6 @@ int vng_host_inval_entry(struct vng_conn *conn, u64 parent,
 			 const struct qstr *name, bool expire_only)
 {
 	struct vng_hostchange *hc = &conn->hostchange;
-	bool moved = false, pending;
 	struct vng_sb *vsb;
 	u32 cookie = 0;
 	int err = -ENOENT;
@@ -458,8 +473,7 @@ int vng_host_inval_entry(struct vng_conn *conn, u64 parent,
 	if (!parent || !vng_hc_name_ok(name))
 		return -EINVAL;
 	mutex_lock(&hc->lock);
-	pending = hc->pending;
-	if (pending) {
+	if (hc->pending) {
 		/* this call decides the pending DELETE's fate itself */
 		cancel_delayed_work(&hc->flush_work);
 		cookie = fsnotify_get_cookie();
@@ -467,16 +481,10 @@ int vng_host_inval_entry(struct vng_conn *conn, u64 parent,
 	mutex_lock(&conn->sb_lock);
 	list_for_each_entry(vsb, &conn->sb_list, conn_entry) {
 		if (!vng_hc_inval_entry_sb(conn, vsb->sb, parent, name,
-					   expire_only, &moved, cookie))
+					   expire_only, cookie))
 			err = 0;
 	}
-	/*
-	 * Not the pair: the delete is reported now.  It comes after this
-	 * name's event; both are about different names, so each file's
-	 * events stay in order.
-	 */
-	if (pending && !moved)
-		vng_hc_report_delete_locked(conn);
+	/* each superblock reported the pending DELETE, as a move or not */
 	hc->pending = false;
 	mutex_unlock(&conn->sb_lock);
 	mutex_unlock(&hc->lock);
