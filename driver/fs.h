@@ -205,6 +205,11 @@ struct inode *vng_iget(struct super_block *sb, u64 nodeid, u64 generation,
 		       const struct fuse_attr *attr, u64 attr_valid,
 		       u64 attr_version);
 /*
+ * The cached inode of nodeid with a reference, or NULL when this
+ * superblock has none (or only a bad one): never asks the host.
+ */
+struct inode *vng_ilookup(struct super_block *sb, u64 nodeid);
+/*
  * Applies a validated attr from the host unless a newer one is known.
  * attr_valid is the jiffies64 deadline from vng_timeout(); attr_version
  * the conn->attr_version read before the request was sent (0: always).

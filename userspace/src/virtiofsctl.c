@@ -433,6 +433,13 @@ static int cmd_status(const char *arg)
 	printf("sysfs:       %s/%s\n", vfs_sysfs_root(), d->fsdir);
 	show_attr(d->fsdir, "num_request_queues", "queues");
 	show_attr(d->fsdir, "mounted", "mounted");
+	/* host changes (issue 14): how they arrive, what they cost */
+	show_attr(d->fsdir, "watch", "watch");
+	show_attr(d->fsdir, "notify_buf_size", "notify_buf");
+	show_attr(d->fsdir, "notify_received", "notify_recv");
+	show_attr(d->fsdir, "notify_dropped", "notify_drop");
+	show_attr(d->fsdir, "notify_nobuf", "notify_nobuf");
+	show_attr(d->fsdir, "watch_events", "events");
 	snprintf(rel, sizeof(rel), "%s/queues", d->fsdir);
 	snprintf(path, sizeof(path), "%s/%s", vfs_sysfs_root(), rel);
 	dir = opendir(path);
