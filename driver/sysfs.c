@@ -135,8 +135,39 @@ static const struct attribute_group vng_dev_group = {
 	.attrs = vng_dev_attrs,
 };
 
+/* ---- poll/: watch=poll's counters (poll.c) ----------------------------- */
+
+#define VNG_POLL_STAT(name)						\
+static ssize_t poll_##name##_show(struct kobject *kobj,		\
+				  struct kobj_attribute *attr, char *buf) \
+{									\
+	struct vng_dev *dev = to_vng_dev(kobj);				\
+									\
+	return sysfs_emit(buf, "%lld\n",				\
+			  atomic64_read(&dev->poll_stats.name));	\
+}									\
+static struct kobj_attribute vng_attr_poll_##name =			\
+	__ATTR(name, 0444, poll_##name##_show, NULL)
+
+VNG_POLL_STAT(sent);
+VNG_POLL_STAT(differences);
+VNG_POLL_STAT(reported);
+
+static struct attribute *vng_poll_attrs[] = {
+	&vng_attr_poll_sent.attr,
+	&vng_attr_poll_differences.attr,
+	&vng_attr_poll_reported.attr,
+	NULL,
+};
+
+static const struct attribute_group vng_poll_group = {
+	.name = "poll",
+	.attrs = vng_poll_attrs,
+};
+
 static const struct attribute_group *vng_dev_groups[] = {
 	&vng_dev_group,
+	&vng_poll_group,
 	&vng_dax_attr_group,	/* DAX hook: dax_* files with a window */
 	NULL,
 };

@@ -97,6 +97,13 @@ enum vng_dev_state {
 	VNG_DEV_REMOVED,	/* gone: everything fails with -ENOTCONN */
 };
 
+/* watch=poll's cost (poll.c), /sys/fs/virtiofs_ng/<N>/poll/ */
+struct vng_poll_stats {
+	atomic64_t sent;		/* requests the polls sent */
+	atomic64_t differences;		/* changes they found */
+	atomic64_t reported;		/* and reported to hostchange.c */
+};
+
 struct vng_dev {
 	struct kobject kobj;		/* the reference count; sysfs.c */
 	struct virtio_device *vdev;	/* NULL once removed */
@@ -152,6 +159,7 @@ struct vng_dev {
 	/* the DAX window (dax_dev.c); NULL without one */
 	struct vng_dax *dax;
 	struct kobject *queues_kobj;	/* queues/ */
+	struct vng_poll_stats poll_stats;
 };
 
 /* ---- transport.c ------------------------------------------------------ */
