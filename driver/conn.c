@@ -239,6 +239,7 @@ static void vng_conn_destroy(struct vng_conn *conn)
 	wake_up_all(&dev->idle_wq);
 	vng_sysfs_changed(dev);
 
+	vng_hostchange_destroy(conn);
 	vng_dev_put(dev);
 	kfree(conn);
 }
@@ -283,6 +284,8 @@ static struct vng_conn *vng_conn_alloc(struct vng_dev *dev)
 	mutex_init(&conn->sb_lock);
 	INIT_LIST_HEAD(&conn->sb_list);
 	INIT_WORK(&conn->release_work, vng_conn_release_work);
+	vng_hostchange_init(conn);
+	conn->watch = &dev->watch;
 	return conn;
 }
 

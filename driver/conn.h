@@ -18,7 +18,10 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
+#include "hostchange.h"
+
 struct vng_dev;
+struct vng_watch_stats;
 
 /*
  * Operations the host answered with -ENOSYS (or does not offer): once set
@@ -79,6 +82,11 @@ struct vng_conn {
 
 	struct mutex sb_lock;		/* protects sb_list */
 	struct list_head sb_list;	/* struct vng_sb.conn_entry */
+
+	/* host changes: serialisation and move pairing (hostchange.c) */
+	struct vng_hostchange hostchange;
+	/* the device's watch counters (notify.h); outlive the session */
+	struct vng_watch_stats *watch;
 
 	/* the last put from a completion defers DESTROY to this (conn.c) */
 	struct work_struct release_work;

@@ -64,6 +64,7 @@ struct vng_mount_opts {
 	kgid_t group_id;
 	umode_t rootmode;
 	enum vng_watch_mode watch;	/* watch= (watch.h) */
+	bool watch_set;			/* given; else from the session */
 	unsigned int watch_ms;		/* watch=poll:MS */
 };
 
@@ -214,6 +215,11 @@ void vng_inode_cache_exit(void);
 struct inode *vng_iget(struct super_block *sb, u64 nodeid, u64 generation,
 		       const struct fuse_attr *attr, u64 attr_valid,
 		       u64 attr_version);
+/*
+ * The cached inode of nodeid with a reference, or NULL when this
+ * superblock has none (or only a bad one): never asks the host.
+ */
+struct inode *vng_ilookup(struct super_block *sb, u64 nodeid);
 /*
  * Applies a validated attr from the host unless a newer one is known.
  * attr_valid is the jiffies64 deadline from vng_timeout(); attr_version

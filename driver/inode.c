@@ -386,6 +386,18 @@ static int vng_inode_set(struct inode *inode, void *data)
 	return 0;
 }
 
+struct inode *vng_ilookup(struct super_block *sb, u64 nodeid)
+{
+	struct inode *inode;
+
+	inode = ilookup5(sb, nodeid, vng_inode_test, &nodeid);
+	if (inode && vng_is_bad(inode)) {
+		iput(inode);
+		return NULL;
+	}
+	return inode;
+}
+
 /*
  * Finds or creates the inode of nodeid.  With lookup_ref the caller hands
  * over one host reference, which this function always consumes: into

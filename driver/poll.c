@@ -170,7 +170,7 @@ static struct vng_poll_stats *vng_poll_stats(struct vng_poll *p)
 static void vng_poll_sent(struct vng_poll *p, int *budget)
 {
 	(*budget)--;
-	atomic64_inc(&vng_poll_stats(p)->sent);
+	atomic64_inc(&p->conn->watch->polls);
 }
 
 static void vng_poll_fired(struct vng_poll *p, int err)
@@ -252,15 +252,10 @@ static bool vng_poll_busy(struct inode *inode)
 	       mapping_tagged(m, PAGECACHE_TAG_WRITEBACK);
 }
 
-static int vng_ilookup_test(struct inode *inode, void *data)
-{
-	return vng_nodeid(inode) == *(u64 *)data;
-}
-
 /* The guest's inode of nodeid, referenced, or NULL. */
 static struct inode *vng_poll_ilookup(struct vng_poll *p, u64 nodeid)
 {
-	return ilookup5(p->sb, nodeid, vng_ilookup_test, &nodeid);
+	return vng_ilookup(p->sb, nodeid);
 }
 
 /* ---- snapshots --------------------------------------------------------- */
@@ -999,6 +994,7 @@ int vng_poll_start(struct super_block *sb, unsigned int interval_ms)
 	INIT_LIST_HEAD(&p->changes);
 	INIT_DELAYED_WORK(&p->work, vng_poll_tick);
 	vsb->poll = p;
+	WRITE_ONCE(p->conn->watch->mode, VNG_WATCH_POLL);
 	queue_delayed_work(system_freezable_wq, &p->work,
 			   msecs_to_jiffies(interval_ms));
 	return 0;
@@ -1017,6 +1013,7 @@ void vng_poll_stop(struct super_block *sb)
 	list_for_each_entry_safe(w, tmp, &p->watches, entry)
 		vng_watch_free(p, w);
 	vsb->poll = NULL;
+	cmpxchg(&p->conn->watch->mode, VNG_WATCH_POLL, VNG_WATCH_OFF);
 	kvfree(p->grab);
 	kfree(p->buf);
 	kfree(p);

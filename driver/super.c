@@ -112,6 +112,7 @@ static int vng_parse_watch(struct fs_context *fc, struct vng_mount_opts *o,
 			       val);
 	}
 	o->watch_ms = ms;
+	o->watch_set = true;
 	return 0;
 }
 
@@ -122,7 +123,7 @@ static int vng_parse_watch(struct fs_context *fc, struct vng_mount_opts *o,
 static int vng_resolve_watch(struct fs_context *fc, struct vng_mount_opts *o,
 			     const struct vng_conn *conn)
 {
-	if (o->watch == VNG_WATCH_DEFAULT)
+	if (!o->watch_set)
 		o->watch = vng_conn_has_notify(conn) ? VNG_WATCH_NOTIFY :
 						       VNG_WATCH_OFF;
 	if (o->watch == VNG_WATCH_NOTIFY && !vng_conn_has_notify(conn))
@@ -610,7 +611,7 @@ static int vng_reconfigure(struct fs_context *fc)
 		return invalfc(fc, "dax= cannot be changed by remount (is %s)",
 			       vng_dax_name(cur->dax));
 	/* watch= may change: polling starts, stops or changes its pace */
-	if (o->watch != VNG_WATCH_DEFAULT) {
+	if (o->watch_set) {
 		err = vng_resolve_watch(fc, o, vng_sb_conn(sb));
 		if (err)
 			return err;

@@ -149,7 +149,16 @@ static ssize_t poll_##name##_show(struct kobject *kobj,		\
 static struct kobj_attribute vng_attr_poll_##name =			\
 	__ATTR(name, 0444, poll_##name##_show, NULL)
 
-VNG_POLL_STAT(sent);
+static ssize_t poll_sent_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&to_vng_dev(kobj)->watch.polls));
+}
+
+static struct kobj_attribute vng_attr_poll_sent =
+	__ATTR(sent, 0444, poll_sent_show, NULL);
+
 VNG_POLL_STAT(differences);
 VNG_POLL_STAT(reported);
 

@@ -27,6 +27,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+#include "notify.h"
 #include "proto.h"
 
 struct virtio_device;
@@ -97,10 +98,12 @@ enum vng_dev_state {
 	VNG_DEV_REMOVED,	/* gone: everything fails with -ENOTCONN */
 };
 
-/* watch=poll's cost (poll.c), /sys/fs/virtiofs_ng/<N>/poll/ */
+/*
+ * watch=poll's findings (poll.c), /sys/fs/virtiofs_ng/<N>/poll/ (the
+ * requests it sends are watch.polls)
+ */
 struct vng_poll_stats {
-	atomic64_t sent;		/* requests the polls sent */
-	atomic64_t differences;		/* changes they found */
+	atomic64_t differences;		/* changes the polls found */
 	atomic64_t reported;		/* and reported to hostchange.c */
 };
 
@@ -154,6 +157,9 @@ struct vng_dev {
 	bool probe_pending;		/* a probe waits for its reply */
 	bool host_unresponsive;		/* said so; cleared when it answers */
 	struct delayed_work watchdog_work;
+
+	/* host changes: how they arrive and what they cost (notify.h) */
+	struct vng_watch_stats watch;
 
 	struct ratelimit_state rs;	/* for everything the host can cause */
 	/* the DAX window (dax_dev.c); NULL without one */

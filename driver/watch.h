@@ -17,16 +17,11 @@
 
 #include <linux/types.h>
 
+#include "notify.h"	/* enum vng_watch_mode */
+
 struct super_block;
 struct vng_conn;
 struct vng_poll;
-
-enum vng_watch_mode {
-	VNG_WATCH_DEFAULT,	/* not given: notify when negotiated, else off */
-	VNG_WATCH_OFF,
-	VNG_WATCH_NOTIFY,
-	VNG_WATCH_POLL,
-};
 
 #define VNG_POLL_MS_DEFAULT	1000
 #define VNG_POLL_MS_MIN		100

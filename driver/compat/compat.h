@@ -33,6 +33,7 @@
 #include <linux/splice.h>
 #include <linux/random.h>
 #include <linux/workqueue.h>
+#include <linux/fsnotify.h>
 #ifdef HAVE_FILE_LOCK_CORE
 #include <linux/filelock.h>
 #endif
@@ -97,6 +98,24 @@ static inline struct dentry *vng_lookup_noperm_unlocked(struct qstr *name,
 #else
 #define vng_inode_state(inode)	((inode)->i_state)
 #endif
+
+/* ---- fsnotify ---------------------------------------------------------- */
+
+/*
+ * Whether any fsnotify mark (inotify, fanotify) lives on sb: host changes
+ * skip the LOOKUP that only serves events when nobody listens.  A kernel
+ * with neither counter always says yes (correct, just slower).
+ */
+static inline bool vng_fsnotify_sb_watched(struct super_block *sb)
+{
+#if defined(HAVE_FSNOTIFY_SB_HAS_WATCHERS)
+	return fsnotify_sb_has_watchers(sb);
+#elif defined(HAVE_SB_FSNOTIFY_CONNECTORS)
+	return atomic_long_read(&sb->s_fsnotify_connectors) != 0;
+#else
+	return true;
+#endif
+}
 
 /* ---- files ------------------------------------------------------------- */
 

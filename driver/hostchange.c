@@ -1,0 +1,521 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host-side changes turned into what a local change would have done
+ * (hostchange.h): invalidations of attributes, page cache and dentries,
+ * and the fsnotify events that guest watchers (inotify, fanotify) expect.
+ *
+ * Choices, and why:
+ *
+ * - Every superblock of the session sees each change: a nodeid may be
+ *   cached in the tag's superblock and in submounts.  conn->sb_lock is held
+ *   across the walk; vng_kill_sb() takes it to leave the list before the
+ *   superblock is shut down, so every superblock we see stays usable for
+ *   the whole walk (fs/fuse holds its killsb semaphore the same way).
+ *
+ * - Lock order: hostchange lock, conn->sb_lock, then one directory's
+ *   inode lock (I_MUTEX_PARENT, the order rename and unlink use) while its
+ *   dentry is looked up and invalidated, as fs/fuse's reverse entry
+ *   invalidation does.  Never two directories at once.
+ *
+ * - What a name is now is only known by asking: an INVAL_ENTRY is followed
+ *   by a real LOOKUP (validated and instantiated as dir.c does) when
+ *   someone on that superblock watches (fsnotify marks), or when a DELETE
+ *   waits for its pair.  With no watcher the invalidation alone is enough
+ *   and costs no round trip.
+ *
+ * - Moves: the host reports a rename as DELETE(old parent, child, old
+ *   name) immediately followed by INVAL_ENTRY(new parent, new name).  A
+ *   DELETE's invalidation happens at once, its event waits: when the next
+ *   call is an INVAL_ENTRY whose name now resolves to the same child, the
+ *   pair is reported as one move (IN_MOVED_FROM and IN_MOVED_TO sharing a
+ *   cookie, then IN_MOVE_SELF); anything else, or VNG_MOVE_PAIR_WAIT
+ *   without a next call, reports the delete (IN_DELETE, and for a child
+ *   whose last name went, IN_DELETE_SELF and the end of its watches).
+ *   FS_RENAME (fanotify's one-event rename) is not fired: its event data
+ *   needs dentries of both names, which a host change does not give.
+ *
+ * - A directory's own INVAL_INODE fires nothing: its entries' changes are
+ *   reported by the name events, and its mtime moving with them is what
+ *   a local create or unlink does silently too.  For other inodes, data
+ *   (off >= 0) fires IN_MODIFY, attributes only IN_ATTRIB, on the inode
+ *   and through a cached dentry to its parent's watchers.
+ *
+ * - The events of a name the guest never looked up still reach the
+ *   parent's watchers; the event data then is the child inode when it is
+ *   cached or looked up, else the directory itself (fsnotify needs an
+ *   inode for the superblock; inotify reports only the name).
+ */
+#include <linux/dcache.h>
+#include <linux/fs.h>
+#include <linux/fsnotify.h>
+#include <linux/iversion.h>
+#include <linux/jiffies.h>
+#include <linux/namei.h>
+#include <linux/pagemap.h>
+#include <linux/posix_acl.h>
+#include <linux/string.h>
+#include <linux/stringhash.h>
+
+#include "fs.h"
+#include "hostchange.h"
+#include "notify.h"
+
+/*
+ * How long a DELETE waits for the INVAL_ENTRY of its move.  The host sends
+ * the two back to back, so the second is normally already on the ring;
+ * this only bounds a lost pair, well inside the 50 ms event latency goal.
+ */
+#define VNG_MOVE_PAIR_WAIT	msecs_to_jiffies(20)
+
+/* ---- helpers ----------------------------------------------------------- */
+
+/* A name a host message may carry: one path component, not . or .. */
+static bool vng_hc_name_ok(const struct qstr *name)
+{
+	if (!name->len || name->len > NAME_MAX)
+		return false;
+	if (memchr(name->name, '/', name->len) ||
+	    memchr(name->name, '\0', name->len))
+		return false;
+	if (name->name[0] == '.' &&
+	    (name->len == 1 || (name->len == 2 && name->name[1] == '.')))
+		return false;
+	return true;
+}
+
+static void vng_hc_counted(struct vng_conn *conn)
+{
+	if (conn->watch)
+		atomic64_inc(&conn->watch->events);
+}
+
+/* An event about name in dir; data is the child, or dir when unknown. */
+static void vng_hc_name_event(struct vng_conn *conn, u32 mask,
+			      struct inode *dir, const struct qstr *name,
+			      struct inode *child, u32 cookie)
+{
+	fsnotify_name(mask, child ? child : dir, FSNOTIFY_EVENT_INODE, dir,
+		      name, cookie);
+	vng_hc_counted(conn);
+}
+
+/* The attributes we hold are stale, and so is any reply in flight. */
+static void vng_hc_stale_attr(struct vng_conn *conn, struct inode *inode)
+{
+	struct vng_inode *vi = vng_i(inode);
+
+	spin_lock(&vi->lock);
+	vi->attr_version = atomic64_inc_return(&conn->attr_version);
+	spin_unlock(&vi->lock);
+	vng_invalidate_attr(inode);
+	if (IS_POSIXACL(inode))
+		forget_all_cached_acls(inode);
+}
+
+/* A directory's entries changed: attributes stale, readdir cache too. */
+static void vng_hc_dir_changed(struct vng_conn *conn, struct inode *dir)
+{
+	vng_hc_stale_attr(conn, dir);
+	inode_maybe_inc_iversion(dir, false);
+}
+
+/* The cached directory of nodeid on sb with a reference, or NULL. */
+static struct inode *vng_hc_dir(struct super_block *sb, u64 nodeid)
+{
+	struct inode *dir = vng_ilookup(sb, nodeid);
+
+	if (dir && !S_ISDIR(dir->i_mode)) {
+		iput(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+/*
+ * The cached dentry of name in dir (dir's inode lock held), with a
+ * reference, or NULL.  Our dentries have no d_hash: the default hash.
+ */
+static struct dentry *vng_hc_dentry(struct inode *dir, const struct qstr *name)
+{
+	struct dentry *parent, *entry;
+	struct qstr q = QSTR_INIT(name->name, name->len);
+
+	parent = d_find_alias(dir);
+	if (!parent)
+		return NULL;
+	q.hash = full_name_hash(parent, q.name, q.len);
+	entry = d_lookup(parent, &q);
+	dput(parent);
+	return entry;
+}
+
+/* Stale until the next lookup; unhashed (and its subtree) unless only. */
+static void vng_hc_drop_dentry(struct dentry *entry, bool expire_only)
+{
+	WRITE_ONCE(entry->d_time, 0);
+	if (!expire_only)
+		d_invalidate(entry);
+}
+
+/*
+ * What name in dir is now: a LOOKUP, the result instantiated like any
+ * lookup's.  Returns the inode (a reference) or NULL when the name does
+ * not exist or cannot be known.
+ */
+static struct inode *vng_hc_lookup(struct super_block *sb, struct inode *dir,
+				   const struct qstr *name)
+{
+	struct fuse_entry_out out;
+	struct inode *inode;
+	int err;
+
+	if (vng_is_bad(dir))
+		return NULL;
+	err = vng_lookup_name(sb, vng_nodeid(dir), name, &out, &inode);
+	if (err)
+		return NULL;
+	return inode;
+}
+
+/*
+ * A name of inode is gone for good: nlink drops, and when it was the last
+ * the inode's watchers get IN_DELETE_SELF and lose their watches, as with
+ * a local unlink.
+ */
+static void vng_hc_unlinked(struct vng_conn *conn, struct inode *inode)
+{
+	struct vng_inode *vi = vng_i(inode);
+	bool gone;
+
+	spin_lock(&vi->lock);
+	vi->attr_version = atomic64_inc_return(&conn->attr_version);
+	if (S_ISDIR(inode->i_mode))
+		clear_nlink(inode);
+	else if (inode->i_nlink > 0)
+		drop_nlink(inode);
+	gone = !inode->i_nlink;
+	spin_unlock(&vi->lock);
+	vng_invalidate_attr(inode);
+	if (gone) {
+		fsnotify_inoderemove(inode);
+		vng_hc_counted(conn);
+	}
+}
+
+/* ---- the pending DELETE ------------------------------------------------ */
+
+/* Reports the pending DELETE as a delete; hc->lock and sb_lock held. */
+static void vng_hc_report_delete_locked(struct vng_conn *conn)
+{
+	struct vng_hostchange *hc = &conn->hostchange;
+	struct qstr name = QSTR_INIT(hc->pending_name, hc->pending_len);
+	u32 mask = FS_DELETE | (hc->pending_isdir ? FS_ISDIR : 0);
+	struct vng_sb *vsb;
+
+	lockdep_assert_held(&hc->lock);
+	lockdep_assert_held(&conn->sb_lock);
+	hc->pending = false;
+	list_for_each_entry(vsb, &conn->sb_list, conn_entry) {
+		struct inode *dir, *child;
+
+		child = vng_ilookup(vsb->sb, hc->pending_child);
+		dir = vng_hc_dir(vsb->sb, hc->pending_parent);
+		if (dir)
+			vng_hc_name_event(conn, mask, dir, &name, child, 0);
+		if (child)
+			vng_hc_unlinked(conn, child);
+		iput(child);
+		iput(dir);
+	}
+}
+
+static void vng_hc_flush_pending_locked(struct vng_conn *conn)
+{
+	if (!conn->hostchange.pending)
+		return;
+	mutex_lock(&conn->sb_lock);
+	vng_hc_report_delete_locked(conn);
+	mutex_unlock(&conn->sb_lock);
+}
+
+static void vng_hc_flush_work(struct work_struct *work)
+{
+	struct vng_hostchange *hc = container_of(to_delayed_work(work),
+						 struct vng_hostchange,
+						 flush_work);
+	struct vng_conn *conn = container_of(hc, struct vng_conn, hostchange);
+
+	mutex_lock(&hc->lock);
+	vng_hc_flush_pending_locked(conn);
+	mutex_unlock(&hc->lock);
+}
+
+void vng_hostchange_init(struct vng_conn *conn)
+{
+	struct vng_hostchange *hc = &conn->hostchange;
+
+	mutex_init(&hc->lock);
+	hc->pending = false;
+	INIT_DELAYED_WORK(&hc->flush_work, vng_hc_flush_work);
+}
+
+void vng_hostchange_destroy(struct vng_conn *conn)
+{
+	struct vng_hostchange *hc = &conn->hostchange;
+
+	/* no superblock is left: a pending DELETE has nobody to tell */
+	cancel_delayed_work_sync(&hc->flush_work);
+	hc->pending = false;
+}
+
+/* ---- FUSE_NOTIFY_INVAL_INODE ------------------------------------------ */
+
+static void vng_hc_inval_data(struct inode *inode, s64 off, s64 len)
+{
+	pgoff_t first, last;
+
+	if (!S_ISREG(inode->i_mode) || IS_DAX(inode))
+		return;
+	first = off >> PAGE_SHIFT;
+	if (len <= 0 || off > LLONG_MAX - len)
+		last = (pgoff_t)-1;
+	else
+		last = (off + len - 1) >> PAGE_SHIFT;
+	/* dirty pages stay (-EBUSY): they are newer than the host's data */
+	invalidate_inode_pages2_range(inode->i_mapping, first, last);
+}
+
+static void vng_hc_inode_event(struct vng_conn *conn, struct inode *inode,
+			       u32 mask)
+{
+	struct dentry *alias;
+
+	if (S_ISDIR(inode->i_mode))
+		return;
+	/* through a dentry, so the parent's watchers hear of it too */
+	alias = d_find_alias(inode);
+	if (alias) {
+		fsnotify_dentry(alias, mask);
+		dput(alias);
+	} else {
+		fsnotify_inode(inode, mask);
+	}
+	vng_hc_counted(conn);
+}
+
+int vng_host_inval_inode(struct vng_conn *conn, u64 nodeid, s64 off,
+			 s64 len)
+{
+	struct vng_hostchange *hc = &conn->hostchange;
+	struct vng_sb *vsb;
+	int err = -ENOENT;
+
+	if (!nodeid)
+		return -EINVAL;
+	mutex_lock(&hc->lock);
+	vng_hc_flush_pending_locked(conn);
+	mutex_lock(&conn->sb_lock);
+	list_for_each_entry(vsb, &conn->sb_list, conn_entry) {
+		struct inode *inode = vng_ilookup(vsb->sb, nodeid);
+
+		if (!inode)
+			continue;
+		err = 0;
+		vng_hc_stale_attr(conn, inode);
+		if (off >= 0)
+			vng_hc_inval_data(inode, off, len);
+		vng_hc_inode_event(conn, inode,
+				   off >= 0 ? FS_MODIFY : FS_ATTRIB);
+		iput(inode);
+	}
+	mutex_unlock(&conn->sb_lock);
+	mutex_unlock(&hc->lock);
+	return err;
+}
+
+/* ---- FUSE_NOTIFY_INVAL_ENTRY ------------------------------------------ */
+
+/*
+ * The pending DELETE's child now has this name: one move.  dir (locked)
+ * is the new parent, inode the child.
+ */
+static void vng_hc_report_move(struct vng_conn *conn, struct super_block *sb,
+			       struct inode *dir, const struct qstr *name,
+			       struct inode *inode, u32 cookie)
+{
+	struct vng_hostchange *hc = &conn->hostchange;
+	struct qstr old = QSTR_INIT(hc->pending_name, hc->pending_len);
+	u32 isdir = S_ISDIR(inode->i_mode) ? FS_ISDIR : 0;
+	struct inode *olddir;
+
+	olddir = vng_hc_dir(sb, hc->pending_parent);
+	if (olddir) {
+		vng_hc_name_event(conn, FS_MOVED_FROM | isdir, olddir, &old,
+				  inode, cookie);
+		iput(olddir);
+	}
+	vng_hc_name_event(conn, FS_MOVED_TO | isdir, dir, name, inode, cookie);
+	fsnotify_inode(inode, FS_MOVE_SELF);
+	vng_hc_counted(conn);
+}
+
+/* One superblock's part of an INVAL_ENTRY; sb_lock and hc->lock held. */
+static int vng_hc_inval_entry_sb(struct vng_conn *conn, struct super_block *sb,
+				 u64 parent, const struct qstr *name,
+				 bool expire_only, bool *moved, u32 cookie)
+{
+	struct vng_hostchange *hc = &conn->hostchange;
+	struct inode *dir, *old = NULL, *now = NULL;
+	struct dentry *entry;
+	bool ask;
+
+	dir = vng_hc_dir(sb, parent);
+	if (!dir)
+		return -ENOENT;
+	inode_lock_nested(dir, I_MUTEX_PARENT);
+	vng_hc_dir_changed(conn, dir);
+	entry = vng_hc_dentry(dir, name);
+	if (entry) {
+		if (d_really_is_positive(entry))
+			old = igrab(d_inode(entry));
+		vng_hc_drop_dentry(entry, expire_only);
+		dput(entry);
+	}
+
+	ask = hc->pending || vng_fsnotify_sb_watched(sb);
+	if (ask)
+		now = vng_hc_lookup(sb, dir, name);
+
+	if (now && hc->pending && vng_nodeid(now) == hc->pending_child) {
+		vng_hc_report_move(conn, sb, dir, name, now, cookie);
+		*moved = true;
+	} else if (now && now != old) {
+		vng_hc_name_event(conn, FS_CREATE |
+				  (S_ISDIR(now->i_mode) ? FS_ISDIR : 0),
+				  dir, name, now, 0);
+	} else if (ask && !now && old) {
+		/* gone without a DELETE: the host could not name the child */
+		vng_hc_name_event(conn, FS_DELETE |
+				  (S_ISDIR(old->i_mode) ? FS_ISDIR : 0),
+				  dir, name, old, 0);
+	}
+	/* the old inode lost this name to another node */
+	if (old && now != old && !expire_only)
+		vng_hc_stale_attr(conn, old);
+	inode_unlock(dir);
+	iput(now);
+	iput(old);
+	iput(dir);
+	return 0;
+}
+
+int vng_host_inval_entry(struct vng_conn *conn, u64 parent,
+			 const struct qstr *name, bool expire_only)
+{
+	struct vng_hostchange *hc = &conn->hostchange;
+	bool moved = false, pending;
+	struct vng_sb *vsb;
+	u32 cookie = 0;
+	int err = -ENOENT;
+
+	if (!parent || !vng_hc_name_ok(name))
+		return -EINVAL;
+	mutex_lock(&hc->lock);
+	pending = hc->pending;
+	if (pending) {
+		/* this call decides the pending DELETE's fate itself */
+		cancel_delayed_work(&hc->flush_work);
+		cookie = fsnotify_get_cookie();
+	}
+	mutex_lock(&conn->sb_lock);
+	list_for_each_entry(vsb, &conn->sb_list, conn_entry) {
+		if (!vng_hc_inval_entry_sb(conn, vsb->sb, parent, name,
+					   expire_only, &moved, cookie))
+			err = 0;
+	}
+	/*
+	 * Not the pair: the delete is reported now.  It comes after this
+	 * name's event; both are about different names, so each file's
+	 * events stay in order.
+	 */
+	if (pending && !moved)
+		vng_hc_report_delete_locked(conn);
+	hc->pending = false;
+	mutex_unlock(&conn->sb_lock);
+	mutex_unlock(&hc->lock);
+	return err;
+}
+
+/* ---- FUSE_NOTIFY_DELETE ----------------------------------------------- */
+
+/* One superblock's part of a DELETE; returns whether the child is a dir. */
+static int vng_hc_delete_sb(struct vng_conn *conn, struct super_block *sb,
+			    u64 parent, u64 child, const struct qstr *name,
+			    bool *isdir)
+{
+	struct inode *dir, *inode;
+	struct dentry *entry;
+
+	inode = vng_ilookup(sb, child);
+	if (inode) {
+		*isdir = S_ISDIR(inode->i_mode);
+		vng_hc_stale_attr(conn, inode);
+	}
+	dir = vng_hc_dir(sb, parent);
+	if (!dir) {
+		iput(inode);
+		return -ENOENT;
+	}
+	inode_lock_nested(dir, I_MUTEX_PARENT);
+	vng_hc_dir_changed(conn, dir);
+	entry = vng_hc_dentry(dir, name);
+	if (entry) {
+		/*
+		 * Unhashed whatever it names: if it is another node than the
+		 * host says, the guest's view is stale anyway.  d_invalidate()
+		 * also drops a directory's subtree and detaches submounts.
+		 */
+		vng_hc_drop_dentry(entry, false);
+		dput(entry);
+	}
+	inode_unlock(dir);
+	iput(dir);
+	iput(inode);
+	return 0;
+}
+
+int vng_host_delete(struct vng_conn *conn, u64 parent, u64 child,
+		    const struct qstr *name)
+{
+	struct vng_hostchange *hc = &conn->hostchange;
+	struct vng_sb *vsb;
+	bool isdir = false;
+	int err = -ENOENT;
+
+	if (!parent || !child || child == VNG_ROOT_ID || child == parent ||
+	    !vng_hc_name_ok(name))
+		return -EINVAL;
+	mutex_lock(&hc->lock);
+	cancel_delayed_work(&hc->flush_work);
+	mutex_lock(&conn->sb_lock);
+	/* two DELETEs in a row: the first was no move */
+	if (hc->pending)
+		vng_hc_report_delete_locked(conn);
+	list_for_each_entry(vsb, &conn->sb_list, conn_entry) {
+		if (!vng_hc_delete_sb(conn, vsb->sb, parent, child, name,
+				      &isdir))
+			err = 0;
+	}
+	mutex_unlock(&conn->sb_lock);
+
+	hc->pending = true;
+	hc->pending_isdir = isdir;
+	hc->pending_parent = parent;
+	hc->pending_child = child;
+	hc->pending_len = name->len;
+	memcpy(hc->pending_name, name->name, name->len);
+	hc->pending_name[name->len] = '\0';
+	schedule_delayed_work(&hc->flush_work, VNG_MOVE_PAIR_WAIT);
+	mutex_unlock(&hc->lock);
+	return err;
+}
