@@ -310,3 +310,21 @@ uint64_t fs_inode_nlookup(struct fs_server *srv, uint64_t nodeid)
 	pthread_mutex_unlock(&srv->inodes.lock);
 	return n;
 }
+
+/* For the watcher (fs_watch.c): which nodeid, if any, a host inode has. */
+uint64_t fs_inode_find(struct fs_server *srv, dev_t dev, ino_t ino)
+{
+	struct fs_inode_table *t = &srv->inodes;
+	struct fs_inode *i;
+	uint64_t n = 0;
+
+	pthread_mutex_lock(&t->lock);
+	for (i = t->by_key[hash_key(dev, ino, t->nbuckets)]; i; i = i->next_key) {
+		if (i->dev == dev && i->ino == ino) {
+			n = i->nodeid;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}

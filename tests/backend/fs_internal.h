@@ -17,6 +17,7 @@
 
 struct fs_fault;
 struct fs_fuzz;
+struct fs_watch;
 
 /* Largest WRITE payload / READ reply we negotiate (FUSE max_write). */
 #define FS_MAX_WRITE		(1024u * 1024u)
@@ -177,6 +178,7 @@ struct fs_server {
 	struct fs_fault *fault;
 	struct fs_fuzz *fuzz;		/* --fuzz, NULL = replies as they are */
 	struct fs_lock_table locks;
+	struct fs_watch *watch;		/* --notify, NULL = not watching */
 
 	atomic_bool initialized;
 	atomic_uint proto_minor;
@@ -219,6 +221,11 @@ void fs_inode_forget(struct fs_server *srv, uint64_t nodeid, uint64_t n);
 void fs_inode_reset(struct fs_server *srv);
 size_t fs_inode_count(struct fs_server *srv);
 uint64_t fs_inode_nlookup(struct fs_server *srv, uint64_t nodeid);
+/* the nodeid the guest knows (dev, ino) by, 0 if none */
+uint64_t fs_inode_find(struct fs_server *srv, dev_t dev, ino_t ino);
+
+/* fs_watch.c */
+void fs_watch_free(struct fs_watch *w);
 
 /* fs_handle.c */
 int fs_handle_init(struct fs_server *srv);

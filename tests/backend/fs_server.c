@@ -678,6 +678,7 @@ void fs_server_free(struct fs_server *srv)
 {
 	if (!srv)
 		return;
+	fs_server_unwatch(srv);		/* its thread reads the inode table */
 	fs_lock_destroy(srv);
 	fs_handle_destroy(srv);
 	fs_inode_destroy(srv);

@@ -138,4 +138,36 @@ bool fs_server_should_exit(struct fs_server *srv);
 struct fs_fuzz_stats;
 bool fs_server_fuzz_stats(struct fs_server *srv, struct fs_fuzz_stats *st);
 
+/*
+ * Host-change notifications (--notify, issue 14).  The server watches the
+ * shared directory's filesystem (fs_watch.c) and turns host-side changes to
+ * objects the guest knows into FUSE notify messages (fuse_out_header with
+ * unique 0 and error = the notify code, then the notify struct and name).
+ * send() gets them in groups that must stay together and in this order (a
+ * rename is FUSE_NOTIFY_DELETE + FUSE_NOTIFY_INVAL_ENTRY); it is called
+ * from the watcher's thread and must not call back into the server.
+ */
+struct fs_notify_ops {
+	void (*send)(void *opaque, const struct iovec *msgs, int n);
+	void *opaque;
+};
+
+struct fs_watch_stats {
+	uint64_t events;	/* fanotify events read */
+	uint64_t own;		/* ... caused by this daemon (the guest): dropped */
+	uint64_t unknown;	/* ... about objects the guest does not know */
+	uint64_t messages;	/* notify messages handed to send() */
+	uint64_t overflows;	/* the host's event queue overflowed */
+};
+
+/*
+ * Start watching (a thread of its own until fs_server_free()).  0, or a
+ * negative errno: -EPERM/-EXDEV/-EINVAL when the filesystem cannot be
+ * watched with fanotify directory events (FAN_REPORT_DFID_NAME).
+ */
+int fs_server_watch(struct fs_server *srv, const struct fs_notify_ops *ops);
+/* Stops the watcher (before whatever ops->opaque points to goes away). */
+void fs_server_unwatch(struct fs_server *srv);
+void fs_server_watch_stats(struct fs_server *srv, struct fs_watch_stats *st);
+
 #endif

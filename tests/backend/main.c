@@ -40,6 +40,7 @@ struct options {
 	const char *fuzz, *fuzz_log;
 	uint64_t cache_size;
 	bool dax_inode_sticky;
+	bool notify;
 };
 
 static void usage(FILE *f)
@@ -67,6 +68,9 @@ static void usage(FILE *f)
 		"  --cache-size SIZE      DAX window size, e.g. 8G (0 = none, default)\n"
 		"  --dax-inode sticky     per-inode DAX (guest mounts dax=inode): regular\n"
 		"                         files with the sticky bit (chmod +t) use DAX\n"
+		"  --notify               tell the guest of host-side changes: offer\n"
+		"                         VIRTIO_FS_F_NOTIFICATION (queue 1 becomes the\n"
+		"                         notification queue) and watch the share (fanotify)\n"
 		"  --help                 this text\n",
 		VU_TAG_MAX, VU_MAX_REQUEST_QUEUES);
 }
@@ -114,7 +118,7 @@ static bool parse_size(const char *s, uint64_t *out)
 enum {
 	OPT_SOCKET = 256, OPT_SHARED, OPT_TAG, OPT_CACHE, OPT_RO, OPT_QUEUES,
 	OPT_LOG, OPT_FAULT, OPT_FUZZ, OPT_FUZZ_LOG, OPT_NOXATTR,
-	OPT_NOKILLPRIV, OPT_CACHE_SIZE, OPT_DAX_INODE, OPT_HELP,
+	OPT_NOKILLPRIV, OPT_CACHE_SIZE, OPT_DAX_INODE, OPT_NOTIFY, OPT_HELP,
 };
 
 static void parse_args(int argc, char **argv, struct options *o)
@@ -134,6 +138,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "no-killpriv", no_argument, NULL, OPT_NOKILLPRIV },
 		{ "cache-size", required_argument, NULL, OPT_CACHE_SIZE },
 		{ "dax-inode", required_argument, NULL, OPT_DAX_INODE },
+		{ "notify", no_argument, NULL, OPT_NOTIFY },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -227,6 +232,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 				usage_error("--dax-inode: '%s' is not a rule (sticky)",
 					    optarg);
 			o->dax_inode_sticky = true;
+			break;
+		case OPT_NOTIFY:
+			o->notify = true;
 			break;
 		case OPT_HELP:
 			usage(stdout);
@@ -391,6 +399,14 @@ int main(int argc, char **argv)
 		log_err("--cache-size %" PRIu64 ": %s", o.cache_size,
 			strerror(errno));
 		goto out_dev;
+	}
+	if (o.notify) {
+		int err = vu_dev_set_notify(dev);
+
+		if (err) {
+			log_err("--notify: %s", strerror(-err));
+			goto out_dev;
+		}
 	}
 	lfd = listen_on(o.socket_path);
 	if (lfd < 0)

@@ -40,6 +40,7 @@
 
 #include "dax_window.h"
 #include "log.h"
+#include "notify_queue.h"
 #include "vhost_user.h"
 #include "virtqueue.h"
 
@@ -89,6 +90,7 @@ enum {
 #define VU_VRING_NOFD		(1u << 8)
 
 /* virtio / vhost-user feature bits */
+#define VIRTIO_FS_F_NOTIFICATION	0	/* queue 1 carries notify messages */
 #define VIRTIO_F_RING_INDIRECT_DESC	28
 #define VIRTIO_F_RING_EVENT_IDX		29
 #define VHOST_USER_F_PROTOCOL_FEATURES	30
@@ -111,7 +113,7 @@ enum {
 
 #define BIT(n)	(1ull << (n))
 
-static const uint64_t vu_features =
+static const uint64_t vu_base_features =
 	BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_RING_INDIRECT_DESC) |
 	BIT(VIRTIO_F_RING_EVENT_IDX) | BIT(VHOST_USER_F_PROTOCOL_FEATURES);
 
@@ -125,6 +127,9 @@ static const uint64_t vu_base_protocol_features =
 #define VU_MAX_FDS	8
 #define VU_CONFIG_MAX	256
 #define VU_CONFIG_HDR	12	/* offset, size, flags */
+/* struct virtio_fs_config: tag[36], num_request_queues, notify_buf_size */
+#define VU_CONFIG_NREQ		36
+#define VU_CONFIG_NOTIFY_BUF	40
 #define VU_MAX_SHMEM	256	/* VhostUserShMemConfig.memory_sizes[] */
 #define VU_SHMID_CACHE	0	/* virtio-fs: shared-memory id of the DAX window */
 /* How long a worker waits for the front end to answer a map request. */
@@ -210,6 +215,7 @@ struct vu_queue {
 
 	pthread_t thread;
 	bool running;
+	bool notify_role;	/* the notification queue (set as it starts) */
 	bool stop;		/* accessed atomically */
 	int stop_efd;
 	struct vq_elem *elem;
@@ -233,13 +239,26 @@ struct vu_pending {
 struct vu_dev {
 	struct fs_server *srv;
 	char tag[VU_TAG_MAX];
-	unsigned int nqueues;	/* hiprio + request queues */
+	unsigned int nreq;	/* request queues */
+	unsigned int nqueues;	/* hiprio [+ notification] + request queues */
 	struct vu_queue *queues;
+
+	/*
+	 * --notify: VIRTIO_FS_F_NOTIFICATION is offered, and when the driver
+	 * acks it queue 1 is the notification queue (requests from 2 on).
+	 * The watcher (fs_watch.c) adds messages to nq under nq_mu and pokes
+	 * notify_efd; queue 1's worker moves them into the guest's buffers.
+	 */
+	bool notify;
+	pthread_mutex_t nq_mu;
+	struct notify_queue nq;
+	int notify_efd;
+	uint64_t notify_unacked;	/* messages while the feature is off */
 
 	int conn_fd;
 	int exit_efd;		/* workers: fs_server_should_exit() */
 	int backend_fd;		/* SET_BACKEND_REQ_FD channel, under dax_mu */
-	uint64_t features;
+	uint64_t features;	/* written by the control thread, read atomically */
 	uint64_t protocol_features;
 	struct vq_mem mem;
 
@@ -497,6 +516,189 @@ static void *vu_worker(void *arg)
 	}
 }
 
+/* ---- the notification queue (--notify) ---- */
+
+static bool vu_notify_acked(const struct vu_dev *dev)
+{
+	return dev->notify &&
+	       (__atomic_load_n(&dev->features, __ATOMIC_ACQUIRE) &
+		BIT(VIRTIO_FS_F_NOTIFICATION));
+}
+
+/* fs_notify_ops.send, from the watcher thread */
+static void vu_notify_send(void *opaque, const struct iovec *msgs, int n)
+{
+	struct vu_dev *dev = opaque;
+	uint64_t one = 1;
+	bool added;
+
+	pthread_mutex_lock(&dev->nq_mu);
+	if (!vu_notify_acked(dev)) {
+		/* a driver without the queue: nobody to tell */
+		dev->notify_unacked += (uint64_t)n;
+		pthread_mutex_unlock(&dev->nq_mu);
+		return;
+	}
+	added = nq_add(&dev->nq, msgs, n);
+	pthread_mutex_unlock(&dev->nq_mu);
+	if (!added)
+		log_debug("notify: %d message(s) dropped (queue full)", n);
+	if (write(dev->notify_efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_err("notify: eventfd: %s", strerror(errno));
+}
+
+/* Copies len bytes into the device-writable buffers; false if they are short. */
+static bool vu_scatter(const struct iovec *iov, int n, const void *data,
+		       size_t len)
+{
+	const unsigned char *p = data;
+
+	for (int i = 0; i < n && len; i++) {
+		size_t k = iov[i].iov_len < len ? iov[i].iov_len : len;
+
+		memcpy(iov[i].iov_base, p, k);
+		p += k;
+		len -= k;
+	}
+	return !len;
+}
+
+/*
+ * Moves waiting messages into the guest's notification buffers, one
+ * message per buffer, oldest first.  Returns false when the worker must
+ * end.  Only this worker removes messages, so the one peeked at is still
+ * the head when it is popped.
+ */
+static bool vu_notify_process(struct vu_queue *q)
+{
+	struct vu_dev *dev = q->dev;
+	struct vq_elem *e = q->elem;
+	struct nq_msg msg;
+
+	while (!vu_stopping(q)) {
+		const struct nq_msg *head;
+		bool more, ok;
+		int r;
+
+		pthread_mutex_lock(&dev->nq_mu);
+		head = nq_peek(&dev->nq);
+		if (head)
+			memcpy(&msg, head, sizeof(msg));
+		pthread_mutex_unlock(&dev->nq_mu);
+		if (!head)
+			return true;
+
+		pthread_mutex_lock(&q->mu);
+		r = vq_pop(&q->vq, e);
+		more = r == VQ_POP_EMPTY && vq_prepare_wait(&q->vq);
+		pthread_mutex_unlock(&q->mu);
+		switch (r) {
+		case VQ_POP_EMPTY:
+			if (!more)
+				return true;	/* the kick of a new buffer wakes us */
+			continue;
+		case VQ_POP_BROKEN:
+			if (!q->broken_logged)
+				log_err("queue %u: guest broke the notification ring; ignoring it until reset",
+					q->index);
+			q->broken_logged = true;
+			return true;
+		case VQ_POP_BAD_CHAIN:
+			pthread_mutex_lock(&q->mu);
+			vq_push(&q->vq, e->head, 0);
+			vu_signal(q);
+			pthread_mutex_unlock(&q->mu);
+			continue;
+		}
+		/* the driver only posts writable buffers of notify_buf_size */
+		ok = !e->nrd && vu_scatter(e->iov + e->nrd, e->nwr, msg.data,
+					   msg.len);
+		if (!ok)
+			log_warn("queue %u: notification buffer unusable (%d readable, %zu writable bytes for %u): message dropped",
+				 q->index, e->nrd, iov_total(e->iov + e->nrd, e->nwr),
+				 msg.len);
+		pthread_mutex_lock(&q->mu);
+		vq_push(&q->vq, e->head, ok ? msg.len : 0);
+		vu_signal(q);
+		pthread_mutex_unlock(&q->mu);
+		pthread_mutex_lock(&dev->nq_mu);
+		nq_pop(&dev->nq);
+		pthread_mutex_unlock(&dev->nq_mu);
+	}
+	return false;
+}
+
+static void *vu_notify_worker(void *arg)
+{
+	struct vu_queue *q = arg;
+	struct pollfd pfd[3] = {
+		{ .fd = q->kick_fd, .events = POLLIN },
+		{ .fd = q->stop_efd, .events = POLLIN },
+		{ .fd = q->dev->notify_efd, .events = POLLIN },
+	};
+	uint64_t v;
+
+	for (;;) {
+		if (!vu_notify_process(q))
+			return NULL;
+		if (poll(pfd, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("queue %u: poll: %s", q->index, strerror(errno));
+			return NULL;
+		}
+		if (pfd[1].revents || vu_stopping(q))
+			return NULL;
+		if (pfd[0].revents & POLLNVAL) {
+			log_err("queue %u: kick fd invalid", q->index);
+			return NULL;
+		}
+		if ((pfd[0].revents & POLLIN) &&
+		    read(q->kick_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			log_warn("queue %u: reading kick: %s", q->index,
+				 strerror(errno));
+		if ((pfd[2].revents & POLLIN) &&
+		    read(q->dev->notify_efd, &v, sizeof(v)) < 0 &&
+		    errno != EAGAIN)
+			log_warn("notify: reading eventfd: %s", strerror(errno));
+	}
+}
+
+static void vu_notify_clear(struct vu_dev *dev)
+{
+	pthread_mutex_lock(&dev->nq_mu);
+	nq_clear(&dev->nq);
+	pthread_mutex_unlock(&dev->nq_mu);
+}
+
+int vu_dev_set_notify(struct vu_dev *dev)
+{
+	struct fs_notify_ops ops = { .send = vu_notify_send, .opaque = dev };
+	int err;
+
+	if (dev->notify)
+		return 0;
+	err = nq_init(&dev->nq);
+	if (err)
+		return err;
+	dev->notify_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (dev->notify_efd < 0) {
+		nq_free(&dev->nq);
+		return -errno;
+	}
+	/* queue 1 becomes the notification queue: one queue more */
+	dev->nqueues = dev->nreq + 2;
+	dev->notify = true;
+	err = fs_server_watch(dev->srv, &ops);
+	if (err) {
+		dev->notify = false;
+		dev->nqueues = dev->nreq + 1;
+		close_fd(&dev->notify_efd);
+		nq_free(&dev->nq);
+	}
+	return err;
+}
+
 static void vu_queue_stop(struct vu_queue *q)
 {
 	uint64_t v = 1;
@@ -545,6 +747,9 @@ static int vu_queue_update(struct vu_queue *q)
 		return -1;
 	}
 	q->broken_logged = false;
+	/* with the feature acked: hiprio 0, notification 1, requests 2.. */
+	q->notify_role = q->index == 1 && (dev->features &
+					   BIT(VIRTIO_FS_F_NOTIFICATION));
 	if (!q->elem) {
 		q->elem = malloc(sizeof(*q->elem));
 		if (!q->elem) {
@@ -552,15 +757,17 @@ static int vu_queue_update(struct vu_queue *q)
 			return -1;
 		}
 	}
-	err = pthread_create(&q->thread, NULL, vu_worker, q);
+	err = pthread_create(&q->thread, NULL,
+			     q->notify_role ? vu_notify_worker : vu_worker, q);
 	if (err) {
 		log_err("queue %u: pthread_create: %s", q->index, strerror(err));
 		return -1;
 	}
 	q->running = true;
-	log_debug("queue %u started: size %u avail %u used %u%s", q->index,
+	log_debug("queue %u started: size %u avail %u used %u%s%s", q->index,
 		  q->num, q->vq.last_avail_idx, q->vq.used_idx,
-		  q->vq.event_idx ? " event_idx" : "");
+		  q->vq.event_idx ? " event_idx" : "",
+		  q->notify_role ? " (notification)" : "");
 	return 0;
 }
 
@@ -1009,16 +1216,22 @@ static int vu_set_vring_fd(struct vu_dev *dev, struct vu_msg *m, const char *nam
 	return vu_queue_update(q);
 }
 
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = v & 0xff;
+	p[1] = (v >> 8) & 0xff;
+	p[2] = (v >> 16) & 0xff;
+	p[3] = (v >> 24) & 0xff;
+}
+
 static void vu_config_bytes(struct vu_dev *dev, uint8_t *cfg, size_t len)
 {
-	uint32_t nreq = dev->nqueues - 1;
-
 	memset(cfg, 0, len);
 	memcpy(cfg, dev->tag, VU_TAG_MAX);
-	cfg[VU_TAG_MAX + 0] = nreq & 0xff;
-	cfg[VU_TAG_MAX + 1] = (nreq >> 8) & 0xff;
-	cfg[VU_TAG_MAX + 2] = (nreq >> 16) & 0xff;
-	cfg[VU_TAG_MAX + 3] = (nreq >> 24) & 0xff;
+	put_le32(cfg + VU_CONFIG_NREQ, dev->nreq);
+	/* only meaningful with the feature; zero (reserved) otherwise */
+	if (dev->notify)
+		put_le32(cfg + VU_CONFIG_NOTIFY_BUF, NQ_BUF_SIZE);
 }
 
 static int vu_get_config(struct vu_dev *dev, struct vu_msg *m)
@@ -1038,6 +1251,12 @@ static int vu_get_config(struct vu_dev *dev, struct vu_msg *m)
 }
 
 /* ---- the DAX window: shared-memory region 0 ---- */
+
+static uint64_t vu_features(const struct vu_dev *dev)
+{
+	return vu_base_features |
+	       (dev->notify ? BIT(VIRTIO_FS_F_NOTIFICATION) : 0);
+}
 
 static uint64_t vu_protocol_features(const struct vu_dev *dev)
 {
@@ -1404,12 +1623,14 @@ int vu_dev_set_window(struct vu_dev *dev, uint64_t size)
 static void vu_disconnect(struct vu_dev *dev)
 {
 	vu_reset_queues(dev);
+	if (dev->notify)
+		vu_notify_clear(dev);
 	vu_unmap_mem(&dev->mem);
 	vu_dax_forget(dev);
 	pthread_mutex_lock(&dev->dax_mu);
 	close_fd(&dev->backend_fd);
 	pthread_mutex_unlock(&dev->dax_mu);
-	dev->features = 0;
+	__atomic_store_n(&dev->features, 0, __ATOMIC_RELEASE);
 	dev->protocol_features = 0;
 }
 
@@ -1428,17 +1649,24 @@ static int vu_dispatch(struct vu_dev *dev, struct vu_msg *m, bool *replied)
 		if (!vu_expect(m, "GET_FEATURES", 0, 0))
 			return -1;
 		*replied = true;
-		return vu_reply_u64(dev, m, vu_features);
+		return vu_reply_u64(dev, m, vu_features(dev));
 	case VU_SET_FEATURES:
 		if (!vu_expect(m, "SET_FEATURES", 8, 0))
 			return -1;
-		if (m->p.u64 & ~vu_features) {
+		if (m->p.u64 & ~vu_features(dev)) {
 			log_err("SET_FEATURES: unsupported bits 0x%llx",
-				(unsigned long long)(m->p.u64 & ~vu_features));
+				(unsigned long long)(m->p.u64 & ~vu_features(dev)));
 			return -1;
 		}
 		vu_stop_all(dev);
-		dev->features = m->p.u64;
+		/* queue 1 may change role: messages of before are for nobody */
+		if (dev->notify)
+			vu_notify_clear(dev);
+		__atomic_store_n(&dev->features, m->p.u64, __ATOMIC_RELEASE);
+		if (dev->notify)
+			log_info("notification queue %s",
+				 vu_notify_acked(dev) ? "on (queue 1)" :
+				 "off: the driver did not ack it");
 		/* without protocol features, rings are enabled as they start */
 		if (!(dev->features & BIT(VHOST_USER_F_PROTOCOL_FEATURES)))
 			for (unsigned int i = 0; i < dev->nqueues; i++)
@@ -1469,7 +1697,9 @@ static int vu_dispatch(struct vu_dev *dev, struct vu_msg *m, bool *replied)
 			return -1;
 		vu_reset_queues(dev);
 		vu_dax_forget(dev);
-		dev->features = 0;
+		__atomic_store_n(&dev->features, 0, __ATOMIC_RELEASE);
+		if (dev->notify)
+			vu_notify_clear(dev);
 		fs_server_reset(dev->srv);
 		return 0;
 	case VU_GET_QUEUE_NUM:
@@ -1689,17 +1919,21 @@ struct vu_dev *vu_dev_new(struct fs_server *srv, const char *tag,
 	dev->srv = srv;
 	fs_server_set_complete(srv, vu_complete);
 	memcpy(dev->tag, tag, taglen);
+	dev->nreq = nreq;
 	dev->nqueues = nreq + 1;
 	dev->conn_fd = -1;
+	dev->notify_efd = -1;
+	pthread_mutex_init(&dev->nq_mu, NULL);
 	dev->backend_fd = -1;
 	pthread_mutex_init(&dev->dax_mu, NULL);
 	pthread_mutex_init(&dev->files_mu, NULL);
 	dax_window_init(&dev->window, 0, 1);
 	dev->exit_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	dev->queues = calloc(dev->nqueues, sizeof(*dev->queues));
+	/* one spare: vu_dev_set_notify() adds the notification queue */
+	dev->queues = calloc(nreq + 2, sizeof(*dev->queues));
 	if (dev->exit_efd < 0 || !dev->queues)
 		goto fail;
-	for (unsigned int i = 0; i < dev->nqueues; i++) {
+	for (unsigned int i = 0; i < nreq + 2; i++) {
 		struct vu_queue *q = &dev->queues[i];
 
 		q->dev = dev;
@@ -1719,6 +1953,7 @@ fail:
 		close(dev->exit_efd);
 	pthread_mutex_destroy(&dev->dax_mu);
 	pthread_mutex_destroy(&dev->files_mu);
+	pthread_mutex_destroy(&dev->nq_mu);
 	free(dev->queues);
 	free(dev);
 	errno = ENOMEM;
@@ -1729,14 +1964,21 @@ void vu_dev_free(struct vu_dev *dev)
 {
 	if (!dev)
 		return;
+	if (dev->notify)
+		fs_server_unwatch(dev->srv);	/* it sends to us */
 	vu_disconnect(dev);
-	for (unsigned int i = 0; i < dev->nqueues; i++) {
+	for (unsigned int i = 0; i < dev->nreq + 2; i++) {
 		close(dev->queues[i].stop_efd);
 		free(dev->queues[i].elem);
 		free(dev->queues[i].spare);
 		pthread_mutex_destroy(&dev->queues[i].mu);
 	}
 	close(dev->exit_efd);
+	if (dev->notify) {
+		close_fd(&dev->notify_efd);
+		nq_free(&dev->nq);
+	}
+	pthread_mutex_destroy(&dev->nq_mu);
 	dax_window_free(&dev->window);
 	pthread_mutex_destroy(&dev->dax_mu);
 	pthread_mutex_destroy(&dev->files_mu);

@@ -1,0 +1,216 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of tests/driver/notify (busybox sh, in the test VM): a
+# watcher (vng-watch -r) on /mnt/tree while the host hook (notify-hook,
+# over /dev/ttyS2) creates, writes, truncates, chmods, renames within and
+# across directories, deletes and replaces files and directories.  Each
+# expected event must arrive (5 s each, TCG), in order per file; the
+# guest's own changes must not come back doubled.  Then, on /mnt/c with
+# no watcher at all, coherence under the backend's --cache=always: a read
+# after a host write returns the new bytes, ls shows host creations and
+# deletions, stat a host chmod, all well inside the 86400 s timeouts.
+#
+#   notify-guest events|coherence|all    (default all)
+#   notify-guest layout                  the kernel's virtiofs: no feature,
+#                                        only the mount in --notify mode
+# Prints PASS|FAIL|SKIP lines.
+TTY=/dev/ttyS2
+EV=/tmp/ev
+T=/mnt/tree
+WAIT=${NOTIFY_WAIT:-50}		# tenths of a second per expected event
+
+say() { echo "$1 notify.$2${3:+: $3}"; }
+
+host() {	# host COMMAND...: have the host hook do it now
+	if ! vng-watch host $TTY "$@" >/tmp/host.out 2>&1; then
+		say FAIL "host.$1" "'$*': $(cat /tmp/host.out)"
+		return 1
+	fi
+}
+
+# has PATTERN: an event line matching "EV <ns> PATTERN" (extended regex)
+has() { grep -Eq "^EV [0-9]+ $1( cookie=[0-9]+)?\$" $EV; }
+count() { grep -Ec "^EV [0-9]+ $1( cookie=[0-9]+)?\$" $EV; }
+
+# expect NAME PATTERN: wait for the event, PASS/FAIL NAME
+expect() {
+	i=0
+	while ! has "$2"; do
+		i=$((i + 1))
+		if [ $i -gt "$WAIT" ]; then
+			say FAIL "$1" "no event '$2' within $((WAIT / 10)) s"
+			return 1
+		fi
+		sleep 0.1
+	done
+	say PASS "$1"
+}
+
+# expect_n NAME N PATTERN: wait for the N-th such event
+expect_n() {
+	i=0
+	while [ "$(count "$3")" -lt "$2" ]; do
+		i=$((i + 1))
+		if [ $i -gt "$WAIT" ]; then
+			say FAIL "$1" "event '$3' seen $(count "$3") times, want $2"
+			return 1
+		fi
+		sleep 0.1
+	done
+	say PASS "$1"
+}
+
+# in_order NAME PAT1 PAT2...: each pattern's first match after the last
+in_order() {
+	name=$1
+	shift
+	printf '%s\n' "$@" >/tmp/order
+	awk 'FNR == NR { p[++n] = $0; next }
+		k == 0 { k = 1 }
+		k <= n && $0 ~ ("^EV [0-9]+ " p[k] "( cookie=[0-9]+)?$") { k++ }
+		END { exit (k == 0 || k <= n) ? 1 : 0 }' /tmp/order $EV &&
+		say PASS "$name" ||
+		say FAIL "$name" "not in order: $* ($(grep -c '^EV' $EV) events)"
+}
+
+# same_cookie NAME FROM_PATH TO_PATH: a move reported as one (paired)
+same_cookie() {
+	a=$(grep -E " MOVED_FROM([|]ISDIR)? $2 cookie=" $EV | tail -n 1 | sed 's/.*cookie=//')
+	b=$(grep -E " MOVED_TO([|]ISDIR)? $3 cookie=" $EV | tail -n 1 | sed 's/.*cookie=//')
+	if [ -n "$a" ] && [ "$a" = "$b" ]; then
+		say PASS "$1"
+	else
+		say FAIL "$1" "MOVED_FROM cookie '$a', MOVED_TO cookie '$b'"
+	fi
+}
+
+hook_ready() {
+	i=0
+	while ! vng-watch host $TTY ping >/tmp/host.out 2>&1; do
+		i=$((i + 1))
+		[ $i -ge 5 ] && { say FAIL hook "no host hook on $TTY: $(cat /tmp/host.out)"; return 1; }
+	done
+	say PASS hook
+}
+
+events() {
+	mkdir -p $T || { say FAIL events.setup "mkdir $T"; return; }
+	vng-watch -r $T >$EV 2>/tmp/ev.err &
+	WPID=$!
+	i=0
+	until grep -q '^READY' $EV; do
+		i=$((i + 1))
+		[ $i -gt 50 ] && { say FAIL events.watcher "$(cat /tmp/ev.err)"; return; }
+		sleep 0.1
+	done
+
+	# a file: create, write, truncate, chmod, rename in its directory
+	host create tree/f1 && expect events.create "CREATE $T/f1"
+	host append tree/f1 hello && expect events.write "MODIFY $T/f1"
+	host truncate tree/f1 2 && expect_n events.truncate 2 "MODIFY $T/f1"
+	host chmod tree/f1 600 && expect events.chmod "ATTRIB $T/f1"
+	host mv tree/f1 tree/f2 && expect events.rename.from "MOVED_FROM $T/f1" &&
+		expect events.rename.to "MOVED_TO $T/f2" &&
+		same_cookie events.rename.paired "$T/f1" "$T/f2"
+	in_order events.order.f1 "CREATE $T/f1" "MODIFY $T/f1" "ATTRIB $T/f1" "MOVED_FROM $T/f1"
+
+	# across directories
+	host mkdir tree/d && expect events.mkdir "CREATE[|]ISDIR $T/d"
+	host mv tree/f2 tree/d/f3 && expect events.xrename.from "MOVED_FROM $T/f2" &&
+		expect events.xrename.to "MOVED_TO $T/d/f3" &&
+		same_cookie events.xrename.paired "$T/f2" "$T/d/f3"
+	host append tree/d/f3 more && expect events.write.moved "MODIFY $T/d/f3"
+
+	# an editor's save: written elsewhere, renamed over the file
+	host replace tree/d/f3 new && expect events.replace "(MOVED_TO|CREATE) $T/d/f3"
+	host rm tree/d/f3 && expect events.delete "DELETE $T/d/f3"
+	in_order events.order.f3 "MOVED_TO $T/d/f3" "MODIFY $T/d/f3" "DELETE $T/d/f3"
+
+	# directories: rename across, remove, replace by a new one
+	host mkdir tree/e && expect events.mkdir2 "CREATE[|]ISDIR $T/e"
+	host mv tree/d tree/e/d2 && expect events.dir.rename.from "MOVED_FROM[|]ISDIR $T/d" &&
+		expect events.dir.rename.to "MOVED_TO[|]ISDIR $T/e/d2"
+	host rmdir tree/e/d2 && expect events.rmdir "DELETE[|]ISDIR $T/e/d2"
+	host mkdir tree/r && host create tree/r/x && expect events.nested.create "CREATE $T/r/x"
+	host rmtree tree/r && expect events.tree.delete "DELETE[|]ISDIR $T/r"
+	host mkdir tree/r && expect_n events.dir.replace 2 "CREATE[|]ISDIR $T/r" &&
+		in_order events.order.r "CREATE[|]ISDIR $T/r" "DELETE $T/r/x" "DELETE[|]ISDIR $T/r" "CREATE[|]ISDIR $T/r"
+
+	# the guest's own changes: once each, never echoed by the host
+	echo own >$T/own
+	chmod 600 $T/own
+	mv $T/own $T/own2
+	rm $T/own2
+	host ping	# the host has seen them all by now; give echoes time
+	sleep 2
+	bad=""
+	for p in "CREATE $T/own" "MODIFY $T/own" "ATTRIB $T/own" \
+		"MOVED_FROM $T/own" "MOVED_TO $T/own2" "DELETE $T/own2"; do
+		n=$(count "$p")
+		[ "$n" = 1 ] || bad="$bad '$p' x$n"
+	done
+	[ -z "$bad" ] && say PASS events.own.once || say FAIL events.own.once "$bad"
+
+	kill $WPID 2>/dev/null
+	wait $WPID 2>/dev/null
+	grep -q Q_OVERFLOW $EV && say FAIL events.overflow "the watcher's queue overflowed"
+	echo "events seen: $(grep -c '^EV' $EV)" >/dev/console
+}
+
+# poll NAME CMD...: CMD must succeed within the wait, no cache timeout
+poll() {
+	name=$1
+	shift
+	i=0
+	while ! "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt "$WAIT" ]; then
+			say FAIL "$name" "still stale after $((WAIT / 10)) s"
+			return 1
+		fi
+		sleep 0.1
+	done
+	say PASS "$name" "after $((i * 100)) ms"
+}
+
+content_is() { [ "$(cat "$1" 2>/dev/null)" = "$2" ]; }
+listed() { ls /mnt/c | grep -qx "$1"; }
+unlisted() { ! ls /mnt/c | grep -qx "$1"; }
+gone() { ! cat "$1"; }
+mode_is() { [ "$(stat -c %a "$1")" = "$2" ]; }
+
+coherence() {
+	host mkdir c && host write c/file v1 || return
+	# cached now: contents, attributes, the listing, a negative entry
+	content_is /mnt/c/file v1 || { say FAIL coherence.setup "$(cat /mnt/c/file)"; return; }
+	ls /mnt/c >/dev/null
+	stat /mnt/c/new >/dev/null 2>&1
+	host write c/file v2 && poll coherence.read_after_host_write content_is /mnt/c/file v2
+	host append c/file v3 && poll coherence.read_after_host_append content_is /mnt/c/file "$(printf 'v2\nv3')"
+	host truncate c/file 0 && poll coherence.read_after_host_truncate content_is /mnt/c/file ""
+	host create c/new && poll coherence.ls_shows_create listed new
+	host chmod c/new 600 && poll coherence.stat_after_host_chmod mode_is /mnt/c/new 600
+	host rm c/file && poll coherence.ls_shows_delete unlisted file &&
+		poll coherence.open_after_host_delete gone /mnt/c/file
+	host replace c/new fresh && poll coherence.read_after_host_replace content_is /mnt/c/new fresh
+}
+
+layout() {
+	# the kernel's virtiofs does not ack the feature: queue 1 must still
+	# be its request queue, so plain I/O works
+	echo data >/mnt/layout && [ "$(cat /mnt/layout)" = data ] &&
+		mkdir /mnt/layout.d && [ -d /mnt/layout.d ] && rm -r /mnt/layout /mnt/layout.d &&
+		say PASS layout.unacked_io || say FAIL layout.unacked_io
+	host create layout.host && [ -e /mnt/layout.host ] &&
+		say PASS layout.host_create_seen || say FAIL layout.host_create_seen
+	say SKIP events "the kernel's virtiofs has no notification queue"
+}
+
+hook_ready || exit 0
+case "${1:-all}" in
+events) events ;;
+coherence) coherence ;;
+layout) layout ;;
+all) events; coherence ;;
+*) say FAIL usage "notify-guest events|coherence|layout|all" ;;
+esac

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vng-watch: the guest side of the host-change tests (issue 14), built
+ * static for the test VM.
+ *
+ *   vng-watch [-r] [-n MAX] DIR...
+ *       like inotifywait -m [-r]: one line per event on stdout,
+ *       "EV <CLOCK_REALTIME ns> <EVENT[|EVENT...]> <path>[ cookie=N]",
+ *       flushed at once (the cookie pairs MOVED_FROM with MOVED_TO); with -r new directories are watched as they appear.  "READY"
+ *       once every watch is set.  Ends after MAX events, or on SIGTERM.
+ *   vng-watch host TTY COMMAND...
+ *       sends COMMAND (words joined by spaces) to the host hook over the
+ *       serial line TTY and prints its one-line answer ("OK ..." exits 0).
+ *   vng-watch bench TTY DIR FILE N
+ *       N times: ask the host to append to DIR/FILE (relative to the
+ *       share: FILE) and time how long until IN_MODIFY arrives here.  Also
+ *       times N "ping"s (the serial round trip alone).  Prints
+ *       "LAT i ns" per change and "BENCH ..." summary lines (median, p99).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAXW	4096
+
+static struct {
+	int wd;
+	char *path;
+} watches[MAXW];
+static int nwatches;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static const char *wd_path(int wd)
+{
+	for (int i = 0; i < nwatches; i++)
+		if (watches[i].wd == wd)
+			return watches[i].path;
+	return "?";
+}
+
+#define MASK (IN_CREATE | IN_DELETE | IN_MODIFY | IN_ATTRIB | IN_MOVED_FROM | \
+	      IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_CLOSE_WRITE)
+
+static int add_watch(int fd, const char *path, bool recursive);
+
+static int add_tree(int fd, const char *path)
+{
+	char cmd[PATH_MAX + 64], line[PATH_MAX];
+	FILE *f;
+
+	/* busybox find lists the subdirectories; simpler than nftw here */
+	snprintf(cmd, sizeof(cmd), "find '%s' -mindepth 1 -type d", path);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		add_watch(fd, line, false);
+	}
+	return pclose(f) == 0 ? 0 : -1;
+}
+
+static int add_watch(int fd, const char *path, bool recursive)
+{
+	int wd = inotify_add_watch(fd, path, MASK | IN_ONLYDIR);
+
+	if (wd < 0) {
+		fprintf(stderr, "vng-watch: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < nwatches; i++) {
+		if (watches[i].wd == wd) {	/* a directory moved: new path */
+			free(watches[i].path);
+			watches[i].path = strdup(path);
+			return 0;
+		}
+	}
+	if (nwatches < MAXW) {
+		watches[nwatches].wd = wd;
+		watches[nwatches].path = strdup(path);
+		nwatches++;
+	}
+	return recursive ? add_tree(fd, path) : 0;
+}
+
+static void mask_names(uint32_t m, char *buf, size_t len)
+{
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} names[] = {
+		{ IN_CREATE, "CREATE" }, { IN_DELETE, "DELETE" },
+		{ IN_MODIFY, "MODIFY" }, { IN_ATTRIB, "ATTRIB" },
+		{ IN_MOVED_FROM, "MOVED_FROM" }, { IN_MOVED_TO, "MOVED_TO" },
+		{ IN_DELETE_SELF, "DELETE_SELF" }, { IN_MOVE_SELF, "MOVE_SELF" },
+		{ IN_CLOSE_WRITE, "CLOSE_WRITE" }, { IN_IGNORED, "IGNORED" },
+		{ IN_Q_OVERFLOW, "Q_OVERFLOW" }, { IN_UNMOUNT, "UNMOUNT" },
+		{ IN_ISDIR, "ISDIR" },
+	};
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(m & names[i].bit))
+			continue;
+		used += snprintf(buf + used, len - used, "%s%s",
+				 used ? "|" : "", names[i].name);
+		if (used >= len)
+			break;
+	}
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int watch_main(int argc, char **argv)
+{
+	bool recursive = false;
+	long max = -1, seen = 0;
+	char buf[65536] __attribute__((aligned(8)));
+	int fd, i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-r"))
+			recursive = true;
+		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
+			max = atol(argv[++i]);
+		else
+			return 2;
+	}
+	if (i >= argc)
+		return 2;
+	signal(SIGTERM, on_term);
+	signal(SIGINT, on_term);
+	fd = inotify_init1(IN_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	for (; i < argc; i++)
+		if (add_watch(fd, argv[i], recursive) < 0)
+			return 1;
+	printf("READY\n");
+	fflush(stdout);
+	while (!stop && (max < 0 || seen < max)) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		uint64_t t = now_ns();
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return 1;
+		}
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *ev = (void *)p;
+			char names[128], path[PATH_MAX * 2];
+			const char *dir = wd_path(ev->wd);
+
+			mask_names(ev->mask, names, sizeof(names));
+			if (ev->len)
+				snprintf(path, sizeof(path), "%s/%s", dir, ev->name);
+			else
+				snprintf(path, sizeof(path), "%s", dir);
+			/* watched before it is printed: a test may go on then */
+			if (recursive && (ev->mask & IN_ISDIR) &&
+			    (ev->mask & (IN_CREATE | IN_MOVED_TO)))
+				add_watch(fd, path, true);
+			if (ev->cookie)
+				printf("EV %llu %s %s cookie=%u\n",
+				       (unsigned long long)t, names, path,
+				       ev->cookie);
+			else
+				printf("EV %llu %s %s\n", (unsigned long long)t,
+				       names, path);
+			seen++;
+			p += sizeof(*ev) + ev->len;
+		}
+		fflush(stdout);
+	}
+	return 0;
+}
+
+/* ---- the serial line to the host hook ---- */
+
+static int tty_open(const char *tty)
+{
+	struct termios t;
+	int fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0 || tcgetattr(fd, &t) < 0) {
+		fprintf(stderr, "vng-watch: %s: %s\n", tty, strerror(errno));
+		return -1;
+	}
+	cfmakeraw(&t);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(fd, TCSANOW, &t) < 0)
+		return -1;
+	return fd;
+}
+
+/* Reads one line (without \n) within ms; -1 on timeout or error. */
+static int tty_line(int fd, char *buf, size_t len, int ms)
+{
+	size_t n = 0;
+	uint64_t end = now_ns() + (uint64_t)ms * 1000000ull;
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		uint64_t t = now_ns();
+		char c;
+
+		if (t >= end || poll(&p, 1, (int)((end - t) / 1000000ull) + 1) <= 0)
+			return -1;
+		if (read(fd, &c, 1) != 1)
+			return -1;
+		if (c == '\r')
+			continue;
+		if (c == '\n') {
+			buf[n] = 0;
+			return 0;
+		}
+		if (n + 1 < len)
+			buf[n++] = c;
+	}
+}
+
+/* One command, one answer; 0 if the answer starts with "OK". */
+static int host_cmd(int fd, const char *cmd, char *ans, size_t len)
+{
+	size_t l = strlen(cmd);
+
+	if (write(fd, cmd, l) != (ssize_t)l || write(fd, "\n", 1) != 1)
+		return -1;
+	if (tty_line(fd, ans, len, 20000) < 0) {
+		snprintf(ans, len, "no answer from the host hook");
+		return -1;
+	}
+	return strncmp(ans, "OK", 2) ? -1 : 0;
+}
+
+static int host_main(int argc, char **argv)
+{
+	char cmd[4096] = "", ans[4096];
+	int fd;
+
+	if (argc < 4)
+		return 2;
+	fd = tty_open(argv[2]);
+	if (fd < 0)
+		return 1;
+	for (int i = 3; i < argc; i++) {
+		strncat(cmd, argv[i], sizeof(cmd) - strlen(cmd) - 2);
+		if (i + 1 < argc)
+			strcat(cmd, " ");
+	}
+	if (host_cmd(fd, cmd, ans, sizeof(ans)) < 0) {
+		printf("%s\n", ans);
+		return 1;
+	}
+	printf("%s\n", ans);
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void summary(const char *what, uint64_t *v, int n, int lost)
+{
+	if (!n) {
+		printf("BENCH %s n=0 lost=%d\n", what, lost);
+		return;
+	}
+	qsort(v, (size_t)n, sizeof(*v), cmp_u64);
+	printf("BENCH %s n=%d lost=%d median_us=%llu p99_us=%llu max_us=%llu\n",
+	       what, n, lost, (unsigned long long)v[n / 2] / 1000,
+	       (unsigned long long)v[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1] / 1000,
+	       (unsigned long long)v[n - 1] / 1000);
+}
+
+static int bench_main(int argc, char **argv)
+{
+	char ans[256], cmd[PATH_MAX + 64], path[PATH_MAX];
+	char buf[4096] __attribute__((aligned(8)));
+	uint64_t *lat, *ping;
+	int tty, in, n, got = 0, lost = 0, pings = 0;
+
+	if (argc != 6)
+		return 2;
+	n = atoi(argv[5]);
+	if (n <= 0)
+		return 2;
+	lat = calloc((size_t)n, sizeof(*lat));
+	ping = calloc((size_t)n, sizeof(*ping));
+	tty = tty_open(argv[2]);
+	in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	snprintf(path, sizeof(path), "%s/%s", argv[3], argv[4]);
+	if (!lat || !ping || tty < 0 || in < 0 ||
+	    inotify_add_watch(in, path, IN_MODIFY) < 0) {
+		fprintf(stderr, "vng-watch bench: setup of %s: %s\n", path,
+			strerror(errno));
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		uint64_t t0 = now_ns();
+
+		if (host_cmd(tty, "ping", ans, sizeof(ans)) == 0)
+			ping[pings++] = now_ns() - t0;
+	}
+	for (int i = 0; i < n; i++) {
+		struct pollfd p = { .fd = in, .events = POLLIN };
+		uint64_t t0, t1 = 0;
+
+		/* drain what an earlier, late change left */
+		while (read(in, buf, sizeof(buf)) > 0)
+			;
+		snprintf(cmd, sizeof(cmd), "append %s %d", argv[4], i);
+		t0 = now_ns();
+		if (host_cmd(tty, cmd, ans, sizeof(ans)) < 0) {
+			fprintf(stderr, "vng-watch bench: %s: %s\n", cmd, ans);
+			return 1;
+		}
+		/* the event may already be here; else wait up to 2 s */
+		if (read(in, buf, sizeof(buf)) > 0 ||
+		    (poll(&p, 1, 2000) == 1 && read(in, buf, sizeof(buf)) > 0))
+			t1 = now_ns();
+		if (t1) {
+			lat[got++] = t1 - t0;
+			printf("LAT %d %llu\n", i, (unsigned long long)(t1 - t0));
+		} else {
+			lost++;
+			printf("LAT %d lost\n", i);
+		}
+	}
+	summary("ping", ping, pings, n - pings);
+	summary("host-write-to-event", lat, got, lost);
+	return lost ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	int r;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && !strcmp(argv[1], "host"))
+		r = host_main(argc, argv);
+	else if (argc > 1 && !strcmp(argv[1], "bench"))
+		r = bench_main(argc, argv);
+	else
+		r = watch_main(argc, argv);
+	if (r == 2)
+		fprintf(stderr, "usage: vng-watch [-r] [-n MAX] DIR... | host TTY CMD... | bench TTY DIR FILE N\n");
+	return r;
+}
