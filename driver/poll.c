@@ -70,6 +70,12 @@
 /* READDIR(PLUS) replies of one listing: more means offsets do not advance */
 #define VNG_POLL_MAX_PAGES	1024
 #define VNG_POLL_HASH_BITS	7
+/*
+ * directories whose creation a tick reported, remembered until their first
+ * listing or for VNG_POLL_FRESH_TICKS
+ */
+#define VNG_POLL_FRESH		32
+#define VNG_POLL_FRESH_TICKS	10
 
 /* What is compared of a node's attributes. */
 struct vng_pattr {
@@ -158,6 +164,17 @@ struct vng_poll {
 	struct list_head changes;
 	struct inode **grab;		/* VNG_POLL_MAX_WATCHED */
 	void *buf;			/* one READDIR(PLUS) reply */
+	/*
+	 * Directories this poller reported as created: a watcher (inotifywait
+	 * -r) adds its watch after the event, so the first listing would
+	 * miss what the host put inside meanwhile; it is compared with an
+	 * empty one instead.  A ring of nodeids, the tick they were reported.
+	 */
+	struct {
+		u64 nodeid;
+		u64 tick;
+	} fresh[VNG_POLL_FRESH];
+	unsigned int fresh_next;
 	bool warned_many;
 	bool warned_big;
 };
@@ -429,6 +446,8 @@ static bool vng_listing_add(struct vng_poll *p, struct vng_listing *l,
 	if (o && nodeid) {
 		vng_pattr_from(&e->attr, &o->attr);
 		e->has_attr = true;
+		/* checked above to agree with d->type unless that is unknown */
+		e->type = (o->attr.mode & S_IFMT) >> 12;
 		inode = vng_poll_ilookup(p, nodeid);
 		if (inode) {
 			e->guest_had = true;
@@ -719,9 +738,10 @@ static u64 vng_removed_nodeid(struct vng_poll *p, struct vng_change *c,
 }
 
 /*
- * A child whose attributes moved and that the guest has no inode of: looked
- * up (a dentry, so that the event reaches the parent's watchers).  Returns
- * the dentry to put after the report, or NULL.
+ * A child whose attributes moved and that the guest has no dentry of
+ * (perhaps an inode, which only tells its own watchers): looked up, so
+ * that the event reaches the parent's watchers.  Returns the dentry to
+ * put after the report, or NULL.
  */
 static struct dentry *vng_poll_instantiate(struct vng_poll *p,
 					   struct vng_change *c, int *budget)
@@ -743,7 +763,7 @@ static struct dentry *vng_poll_instantiate(struct vng_poll *p,
 }
 
 static struct vng_change *vng_find_added(struct vng_poll *p,
-					  const struct vng_change *c)
+					 const struct vng_change *c)
 {
 	struct vng_change *it;
 
@@ -756,6 +776,69 @@ static struct vng_change *vng_find_added(struct vng_poll *p,
 	return NULL;
 }
 
+static bool vng_has_removed_child(struct vng_poll *p,
+				  const struct vng_change *c)
+{
+	struct vng_change *it;
+
+	if (c->type != DT_DIR || !c->nodeid)
+		return false;
+	list_for_each_entry(it, &p->changes, entry)
+		if (it->kind == VNG_CH_REMOVED && !it->done &&
+		    it->parent == c->nodeid)
+			return true;
+	return false;
+}
+
+/* A removal, and right after it the same node's new name if it moved. */
+static void vng_report_removal(struct vng_poll *p, struct vng_change *c,
+			       int *budget)
+{
+	struct vng_change *to;
+	u64 child;
+	int err;
+
+	c->done = true;
+	to = vng_find_added(p, c);
+	child = vng_removed_nodeid(p, c, to, budget);
+	if (!child) {
+		/* READDIR gave no nodeid: the name alone says it */
+		err = vng_host_inval_entry(p->conn, c->parent, &c->name, false);
+		vng_poll_fired(p, err);
+		return;
+	}
+	err = vng_host_delete(p->conn, c->parent, child, &c->name);
+	vng_poll_fired(p, err);
+	if (to) {
+		to->done = true;
+		err = vng_host_inval_entry(p->conn, to->parent, &to->name,
+					   false);
+		vng_poll_fired(p, err);
+	}
+}
+
+static void vng_fresh_add(struct vng_poll *p, u64 nodeid)
+{
+	p->fresh[p->fresh_next].nodeid = nodeid;
+	p->fresh[p->fresh_next].tick = p->tick;
+	p->fresh_next = (p->fresh_next + 1) % VNG_POLL_FRESH;
+}
+
+/* Reported as created lately and not listed since; forgets it. */
+static bool vng_fresh(struct vng_poll *p, u64 nodeid)
+{
+	unsigned int i;
+
+	for (i = 0; i < VNG_POLL_FRESH; i++) {
+		if (p->fresh[i].nodeid != nodeid)
+			continue;
+		p->fresh[i].nodeid = 0;
+		if (p->fresh[i].tick + VNG_POLL_FRESH_TICKS >= p->tick)
+			return true;
+	}
+	return false;
+}
+
 /*
  * Reports the tick's changes: removals first, each followed at once by the
  * addition of the same node elsewhere (a move), then the other additions,
@@ -763,45 +846,40 @@ static struct vng_change *vng_find_added(struct vng_poll *p,
  */
 static void vng_report_changes(struct vng_poll *p, int *budget)
 {
-	struct vng_change *c, *to, *tmp;
+	bool progress, last_pass = false;
+	struct vng_change *c, *tmp;
 	struct dentry *dentry;
 	struct inode *inode;
-	u64 child;
 	int err;
 
-	list_for_each_entry(c, &p->changes, entry) {
-		if (c->kind != VNG_CH_REMOVED)
-			continue;
-		c->done = true;
-		to = vng_find_added(p, c);
-		child = vng_removed_nodeid(p, c, to, budget);
-		if (!child) {
-			/* READDIR gave no nodeid: the name alone says it */
-			err = vng_host_inval_entry(p->conn, c->parent,
-						   &c->name, false);
-			vng_poll_fired(p, err);
-			continue;
+	/* a directory's entries go before it, as a local rm -r reports */
+	do {
+		progress = false;
+		list_for_each_entry(c, &p->changes, entry) {
+			if (c->kind != VNG_CH_REMOVED || c->done)
+				continue;
+			if (!last_pass && vng_has_removed_child(p, c))
+				continue;
+			vng_report_removal(p, c, budget);
+			progress = true;
 		}
-		err = vng_host_delete(p->conn, c->parent, child, &c->name);
-		vng_poll_fired(p, err);
-		if (to) {
-			to->done = true;
-			err = vng_host_inval_entry(p->conn, to->parent,
-						   &to->name, false);
-			vng_poll_fired(p, err);
-		}
-	}
+		last_pass = !progress && !last_pass;
+	} while (progress || last_pass);
 	list_for_each_entry(c, &p->changes, entry) {
 		if (c->kind != VNG_CH_ADDED || c->done)
 			continue;
 		err = vng_host_inval_entry(p->conn, c->parent, &c->name, false);
 		vng_poll_fired(p, err);
+		if (c->type == DT_DIR && c->nodeid)
+			vng_fresh_add(p, c->nodeid);
 	}
 	list_for_each_entry(c, &p->changes, entry) {
 		if (c->kind != VNG_CH_ATTR)
 			continue;
 		inode = vng_poll_ilookup(p, c->nodeid);
-		dentry = inode ? NULL : vng_poll_instantiate(p, c, budget);
+		dentry = inode ? d_find_alias(inode) : NULL;
+		if (!dentry)
+			dentry = vng_poll_instantiate(p, c, budget);
 		vng_report_attr(p, c->nodeid, c->diff);
 		dput(dentry);
 		iput(inode);
@@ -865,11 +943,22 @@ static void vng_poll_dir(struct vng_poll *p, struct vng_watch *w,
 		}
 		return;
 	}
+	/*
+	 * Removed on the host (rm -r): what it held is gone too, and is
+	 * reported before the directory itself.
+	 */
+	if ((err == -ENOENT || err == -ESTALE) && w->listed) {
+		new.ents = NULL;
+		new.nr = 0;
+		err = 0;
+	}
 	if (err)
 		return;
 	if (w->listed)
 		vng_dir_diff(p, dir, &w->snap, &new,
 			     w->local_changes != vng_local_changes(dir));
+	else if (vng_fresh(p, w->nodeid))
+		vng_dir_diff(p, dir, &w->snap, &new, false);
 	vng_listing_free(p, &w->snap);
 	w->snap = new;
 	w->listed = true;
@@ -885,6 +974,8 @@ static void vng_poll_one(struct vng_poll *p, struct vng_watch *w,
 	u32 before;
 	int err;
 
+	if (vng_is_bad(inode))
+		return;
 	/* the guest is changing it: its own events are on their way */
 	if (!inode_trylock_shared(inode))
 		return;

@@ -101,8 +101,8 @@ static int vng_parse_watch(struct fs_context *fc, struct vng_mount_opts *o,
 	} else if (!strncmp(val, "poll", 4) &&
 		   (!val[4] || val[4] == ':')) {
 		if (val[4] && kstrtouint(val + 5, 10, &ms))
-			return invalfc(fc, "watch=%s: the interval is a number of milliseconds (poll:%u)",
-				       val, VNG_POLL_MS_DEFAULT);
+			return invalfc(fc, "watch=%s: the interval is a number of milliseconds",
+				       val);
 		if (ms < VNG_POLL_MS_MIN || ms > VNG_POLL_MS_MAX)
 			return invalfc(fc, "watch=%s: the interval must be %u..%u ms",
 				       val, VNG_POLL_MS_MIN, VNG_POLL_MS_MAX);
@@ -127,7 +127,7 @@ static int vng_resolve_watch(struct fs_context *fc, struct vng_mount_opts *o,
 		o->watch = vng_conn_has_notify(conn) ? VNG_WATCH_NOTIFY :
 						       VNG_WATCH_OFF;
 	if (o->watch == VNG_WATCH_NOTIFY && !vng_conn_has_notify(conn))
-		return invalfc(fc, "watch=notify: '%s' has no notification queue; use watch=poll[:MS]",
+		return invalfc(fc, "watch=notify: '%s' has no notification queue; use poll",
 			       vng_conn_tag(conn));
 	return 0;
 }

@@ -137,18 +137,6 @@ static const struct attribute_group vng_dev_group = {
 
 /* ---- poll/: watch=poll's counters (poll.c) ----------------------------- */
 
-#define VNG_POLL_STAT(name)						\
-static ssize_t poll_##name##_show(struct kobject *kobj,		\
-				  struct kobj_attribute *attr, char *buf) \
-{									\
-	struct vng_dev *dev = to_vng_dev(kobj);				\
-									\
-	return sysfs_emit(buf, "%lld\n",				\
-			  atomic64_read(&dev->poll_stats.name));	\
-}									\
-static struct kobj_attribute vng_attr_poll_##name =			\
-	__ATTR(name, 0444, poll_##name##_show, NULL)
-
 static ssize_t poll_sent_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
 {
@@ -156,11 +144,28 @@ static ssize_t poll_sent_show(struct kobject *kobj,
 			  atomic64_read(&to_vng_dev(kobj)->watch.polls));
 }
 
+static ssize_t poll_differences_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	struct vng_poll_stats *st = &to_vng_dev(kobj)->poll_stats;
+
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&st->differences));
+}
+
+static ssize_t poll_reported_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	struct vng_poll_stats *st = &to_vng_dev(kobj)->poll_stats;
+
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&st->reported));
+}
+
 static struct kobj_attribute vng_attr_poll_sent =
 	__ATTR(sent, 0444, poll_sent_show, NULL);
-
-VNG_POLL_STAT(differences);
-VNG_POLL_STAT(reported);
+static struct kobj_attribute vng_attr_poll_differences =
+	__ATTR(differences, 0444, poll_differences_show, NULL);
+static struct kobj_attribute vng_attr_poll_reported =
+	__ATTR(reported, 0444, poll_reported_show, NULL);
 
 static struct attribute *vng_poll_attrs[] = {
 	&vng_attr_poll_sent.attr,
