@@ -158,22 +158,59 @@ static void vng_hc_drop_dentry(struct dentry *entry, bool expire_only)
 }
 
 /*
- * What name in dir is now: a LOOKUP, the result instantiated like any
- * lookup's.  Returns the inode (a reference) or NULL when the name does
- * not exist or cannot be known.
+ * What name in dir is now: a LOOKUP, its result linked into the dcache as
+ * any lookup's would be (so later changes of the node reach the parent's
+ * watchers by name).  dir's inode lock is held, so no other lookup of the
+ * name is in progress.  Returns the inode (a reference) or NULL when the
+ * name does not exist or cannot be known.
  */
 static struct inode *vng_hc_lookup(struct super_block *sb, struct inode *dir,
 				   const struct qstr *name)
 {
+	DECLARE_WAIT_QUEUE_HEAD_ONSTACK(wq);
+	struct dentry *parent, *dentry = NULL, *alias;
+	struct qstr q = QSTR_INIT(name->name, name->len);
 	struct fuse_entry_out out;
 	struct inode *inode;
 	int err;
 
 	if (vng_is_bad(dir))
 		return NULL;
+	parent = d_find_alias(dir);
+	if (parent) {
+		q.hash = full_name_hash(parent, q.name, q.len);
+		dentry = d_lookup(parent, &q);
+		if (!dentry)
+			dentry = vng_d_alloc_parallel(parent, &q, &wq);
+		if (IS_ERR(dentry))
+			dentry = NULL;
+		/* a dentry that is still hashed (expire only) stays as is */
+		if (dentry && !d_in_lookup(dentry)) {
+			dput(dentry);
+			dentry = NULL;
+		}
+	}
 	err = vng_lookup_name(sb, vng_nodeid(dir), name, &out, &inode);
 	if (err)
-		return NULL;
+		inode = NULL;
+	if (dentry) {
+		if (inode) {
+			/* the splice takes a reference of its own */
+			ihold(inode);
+			alias = d_splice_alias(inode, dentry);
+			d_lookup_done(dentry);
+			if (!IS_ERR(alias)) {
+				vng_dentry_settime(alias ? alias : dentry,
+						   out.entry_valid,
+						   out.entry_valid_nsec);
+				dput(alias);
+			}
+		} else {
+			d_lookup_done(dentry);
+		}
+		dput(dentry);
+	}
+	dput(parent);
 	return inode;
 }
 

@@ -10,6 +10,7 @@
 #include <linux/module.h>
 
 #include "fs.h"
+#include "notify.h"
 #include "sysfs.h"
 #include "transport.h"
 
@@ -62,12 +63,17 @@ static int __init vng_init(void)
 	err = vng_fs_register();
 	if (err)
 		goto err_inode;
-	err = vng_transport_init();
+	err = vng_notify_init();
 	if (err)
 		goto err_fs;
+	err = vng_transport_init();
+	if (err)
+		goto err_notify;
 	vng_announce();
 	return 0;
 
+err_notify:
+	vng_notify_exit();
 err_fs:
 	vng_fs_unregister();
 err_inode:
@@ -87,6 +93,8 @@ static void __exit vng_exit(void)
 	vng_fs_unregister();
 	/* removes the devices: whatever is still in flight fails */
 	vng_transport_exit();
+	/* every device's notify work ended at its removal */
+	vng_notify_exit();
 	/* sessions whose last put came from a completion end here */
 	vng_conn_exit();
 	vng_inode_cache_exit();

@@ -2,8 +2,8 @@
 /*
  * Host-change watching, the device side (issue 14): the virtio-fs
  * notification queue (notify.c) and the counters every source of host
- * changes shares, shown in /sys/fs/virtiofs_ng/<N>/watch/ and by
- * virtiofsctl status.
+ * changes shares, shown in /sys/fs/virtiofs_ng/<N>/ (watch, watch_events,
+ * notify_*; sysfs.h) and by virtiofsctl status.
  *
  * The counters live in the device (they outlive sessions, like the queue
  * counters); a session reaches them through conn->watch, so the filesystem
@@ -13,10 +13,13 @@
 #define VNG_NOTIFY_H
 
 #include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 struct vng_dev;
-struct vng_xfer;
+struct virtio_device;
 
 /* How host changes reach this device's sessions ("watch" in sysfs). */
 enum vng_watch_mode {
@@ -40,14 +43,33 @@ struct vng_watch_stats {
 	int mode;
 };
 
+/*
+ * The notification queue of one device (struct vng_dev.notify).  A fixed
+ * set of buffers circulates: posted, returned by the device with a
+ * message, applied by the device's work item in arrival order, posted
+ * again.  A buffer that could not be allocated is retried later.
+ */
+struct vng_notify_queue {
+	u32 buf_size;			/* 0: no notification queue */
+	unsigned int want;		/* buffers to keep circulating */
+	unsigned int have;		/* allocated; under lock */
+	bool stopped;			/* device gone: buffers are freed */
+	spinlock_t lock;		/* received, have, stopped */
+	struct list_head received;	/* returned buffers, oldest first */
+	struct work_struct work;	/* applies them (process context) */
+	struct delayed_work restock;	/* allocation retry */
+};
+
 /* ---- notify.c (transport side; the filesystem never calls these) ------ */
 int vng_notify_init(void);
 void vng_notify_exit(void);
 /*
- * The negotiated notify_buf_size from config space, validated; 0 when the
- * feature is off or the size is unusable (then the feature is not used).
+ * notify_buf_size from config space, validated; 0 when it is unusable
+ * (then the feature is not negotiated: vng_validate()).
  */
-u32 vng_notify_read_buf_size(struct vng_dev *dev);
+u32 vng_notify_read_buf_size(struct virtio_device *vdev);
+/* At allocation: the queue state; notify says whether it is negotiated. */
+void vng_notify_dev_init(struct vng_dev *dev, bool notify);
 /* Stocks the notification queue after the device is ready (probe). */
 void vng_notify_start(struct vng_dev *dev);
 /*

@@ -1054,6 +1054,11 @@ static void vng_poll_tick(struct work_struct *work)
 
 /* ---- start and stop ---------------------------------------------------- */
 
+bool vng_conn_has_notify(const struct vng_conn *conn)
+{
+	return READ_ONCE(conn->dev->notify.buf_size) != 0;
+}
+
 int vng_poll_start(struct super_block *sb, unsigned int interval_ms)
 {
 	struct vng_sb *vsb = vng_sb(sb);

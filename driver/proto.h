@@ -254,4 +254,176 @@ struct vng_fuse_statx_out {
 	struct vng_fuse_statx stat;
 };
 
+/*
+ * ---- the notification queue (virtio spec 1.2, 5.11; FUSE notify) -------
+ * Our own copies of the notify structs: <linux/fuse.h> before 7.38 calls
+ * inval_entry's flags "padding" and has no FUSE_EXPIRE_ONLY.
+ */
+#define VNG_VIRTIO_FS_F_NOTIFICATION	0
+#define VNG_FUSE_EXPIRE_ONLY		0x1U	/* inval_entry flags bit 0 */
+#define VNG_NAME_MAX			255
+
+struct vng_notify_inval_inode_out {
+	__u64	ino;
+	__s64	off;
+	__s64	len;
+};
+
+struct vng_notify_inval_entry_out {
+	__u64	parent;
+	__u32	namelen;
+	__u32	flags;		/* 7.38+; padding before */
+};
+
+struct vng_notify_delete_out {
+	__u64	parent;
+	__u64	child;
+	__u32	namelen;
+	__u32	padding;
+};
+
+/* The largest fixed part of a notify message we handle. */
+#define VNG_NOTIFY_FIXED_MAX	sizeof(struct vng_notify_inval_inode_out)
+/*
+ * notify_buf_size bounds: room for the header and every fixed part at
+ * least; at most 64 KiB of payload plus a name (more is a host that wants
+ * the guest's memory, not a bigger message).
+ */
+#define VNG_NOTIFY_BUF_MIN	(sizeof(struct fuse_out_header) + \
+				 VNG_NOTIFY_FIXED_MAX)
+#define VNG_NOTIFY_BUF_MAX	(65536 + VNG_NAME_MAX + 1)
+
+enum vng_notify_fault {
+	VNG_NOTIFY_OK,
+	VNG_NOTIFY_SHORT,	/* shorter than fuse_out_header */
+	VNG_NOTIFY_LEN,		/* out.len differs from what the device wrote */
+	VNG_NOTIFY_UNIQUE,	/* unique is not 0 */
+	VNG_NOTIFY_UNKNOWN,	/* a code we do not handle */
+	VNG_NOTIFY_SIZE,	/* payload size wrong for the code */
+	VNG_NOTIFY_NAME,	/* name length out of bounds or not terminated */
+	VNG_NOTIFY_FLAGS,	/* unknown inval_entry flags */
+};
+
+static inline const char *vng_notify_fault_str(enum vng_notify_fault f)
+{
+	switch (f) {
+	case VNG_NOTIFY_OK:
+		return "ok";
+	case VNG_NOTIFY_SHORT:
+		return "shorter than its header";
+	case VNG_NOTIFY_LEN:
+		return "header length differs from the bytes written";
+	case VNG_NOTIFY_UNIQUE:
+		return "unique id is not 0";
+	case VNG_NOTIFY_UNKNOWN:
+		return "unknown notify code";
+	case VNG_NOTIFY_SIZE:
+		return "payload size wrong for its code";
+	case VNG_NOTIFY_NAME:
+		return "name length or terminator wrong";
+	case VNG_NOTIFY_FLAGS:
+		return "unknown flags";
+	}
+	return "unknown fault";
+}
+
+/* A checked notify message; name points into the caller's buffer. */
+struct vng_notify_msg {
+	s32 code;		/* FUSE_NOTIFY_* */
+	u64 nodeid;		/* INVAL_INODE: ino; else the parent */
+	u64 child;		/* DELETE */
+	__s64 off;		/* INVAL_INODE */
+	__s64 len;
+	u32 flags;		/* INVAL_ENTRY: VNG_FUSE_EXPIRE_ONLY */
+	u32 namelen;		/* INVAL_ENTRY, DELETE: without the NUL */
+	const char *name;	/* NUL-terminated, no NUL inside */
+};
+
+/* A name of namelen bytes at p, followed by its NUL and nothing else. */
+static inline enum vng_notify_fault
+vng_notify_name(const unsigned char *p, u32 rest, u32 namelen)
+{
+	u32 i;
+
+	if (!namelen || namelen > VNG_NAME_MAX)
+		return VNG_NOTIFY_NAME;
+	if (rest != namelen + 1)
+		return VNG_NOTIFY_SIZE;
+	for (i = 0; i < namelen; i++)
+		if (!p[i])
+			return VNG_NOTIFY_NAME;
+	return p[namelen] ? VNG_NOTIFY_NAME : VNG_NOTIFY_OK;
+}
+
+/*
+ * Checks a notify message the device wrote @used bytes of into @buf (the
+ * driver's own buffer: a notification buffer is returned to us, the host
+ * no longer writes it).  A host of protocol @minor < 38 has padding where
+ * inval_entry's flags are: ignored.  Fills *m on VNG_NOTIFY_OK; m->code is
+ * set as soon as the header was readable, for messages.
+ */
+static inline enum vng_notify_fault
+vng_check_notify(const void *buf, u32 used, u32 minor,
+		 struct vng_notify_msg *m)
+{
+	const unsigned char *p = (const unsigned char *)buf;
+	struct fuse_out_header oh;
+	u32 len;
+
+	m->code = 0;
+	if (used < sizeof(oh))
+		return VNG_NOTIFY_SHORT;
+	__builtin_memcpy(&oh, p, sizeof(oh));
+	m->code = oh.error;
+	if (oh.len != used)
+		return VNG_NOTIFY_LEN;
+	if (oh.unique != 0)
+		return VNG_NOTIFY_UNIQUE;
+	p += sizeof(oh);
+	len = used - sizeof(oh);
+
+	switch (oh.error) {
+	case FUSE_NOTIFY_INVAL_INODE: {
+		struct vng_notify_inval_inode_out o;
+
+		if (len != sizeof(o))
+			return VNG_NOTIFY_SIZE;
+		__builtin_memcpy(&o, p, sizeof(o));
+		m->nodeid = o.ino;
+		m->off = o.off;
+		m->len = o.len;
+		return VNG_NOTIFY_OK;
+	}
+	case FUSE_NOTIFY_INVAL_ENTRY: {
+		struct vng_notify_inval_entry_out o;
+
+		if (len < sizeof(o))
+			return VNG_NOTIFY_SIZE;
+		__builtin_memcpy(&o, p, sizeof(o));
+		m->flags = minor >= 38 ? o.flags : 0;
+		if (m->flags & ~VNG_FUSE_EXPIRE_ONLY)
+			return VNG_NOTIFY_FLAGS;
+		m->nodeid = o.parent;
+		m->namelen = o.namelen;
+		m->name = (const char *)p + sizeof(o);
+		return vng_notify_name(p + sizeof(o), len - sizeof(o),
+				       o.namelen);
+	}
+	case FUSE_NOTIFY_DELETE: {
+		struct vng_notify_delete_out o;
+
+		if (len < sizeof(o))
+			return VNG_NOTIFY_SIZE;
+		__builtin_memcpy(&o, p, sizeof(o));
+		m->nodeid = o.parent;
+		m->child = o.child;
+		m->namelen = o.namelen;
+		m->name = (const char *)p + sizeof(o);
+		return vng_notify_name(p + sizeof(o), len - sizeof(o),
+				       o.namelen);
+	}
+	}
+	return VNG_NOTIFY_UNKNOWN;
+}
+
 #endif

@@ -39,7 +39,7 @@ static ssize_t num_request_queues_show(struct kobject *kobj,
 {
 	struct vng_dev *dev = to_vng_dev(kobj);
 
-	return sysfs_emit(buf, "%u\n", dev->nr_vqs - VNG_FIRST_REQUEST_VQ);
+	return sysfs_emit(buf, "%u\n", dev->nr_vqs - dev->first_req_vq);
 }
 
 static ssize_t mounted_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -114,12 +114,50 @@ static ssize_t abort_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return err ? err : count;
 }
 
+/* How host changes reach the device's sessions (notify.h). */
+static ssize_t watch_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	static const char * const modes[] = {
+		[VNG_WATCH_OFF]		= "off",
+		[VNG_WATCH_NOTIFY]	= "notify",
+		[VNG_WATCH_POLL]	= "poll",
+	};
+	int mode = READ_ONCE(to_vng_dev(kobj)->watch.mode);
+
+	if (mode < 0 || mode >= ARRAY_SIZE(modes))
+		mode = VNG_WATCH_OFF;
+	return sysfs_emit(buf, "%s\n", modes[mode]);
+}
+
+static ssize_t notify_buf_size_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_vng_dev(kobj)->notify.buf_size);
+}
+
+#define VNG_WATCH_COUNTER(file, field)					\
+static ssize_t file##_show(struct kobject *kobj,			\
+			   struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%lld\n",				\
+			  atomic64_read(&to_vng_dev(kobj)->watch.field)); \
+}									\
+static struct kobj_attribute vng_attr_##file = __ATTR_RO(file)
+
+VNG_WATCH_COUNTER(notify_received, notify_received);
+VNG_WATCH_COUNTER(notify_dropped, notify_dropped);
+VNG_WATCH_COUNTER(notify_nobuf, notify_nobuf);
+VNG_WATCH_COUNTER(watch_events, events);
+
 static struct kobj_attribute vng_attr_tag = __ATTR_RO(tag);
 static struct kobj_attribute vng_attr_nrq = __ATTR_RO(num_request_queues);
 static struct kobj_attribute vng_attr_mounted = __ATTR_RO(mounted);
 static struct kobj_attribute vng_attr_state = __ATTR_RO(state);
 static struct kobj_attribute vng_attr_uevent = __ATTR_RW(uevent);
 static struct kobj_attribute vng_attr_abort = __ATTR_WO(abort);
+static struct kobj_attribute vng_attr_watch = __ATTR_RO(watch);
+static struct kobj_attribute vng_attr_nbs = __ATTR_RO(notify_buf_size);
 
 static struct attribute *vng_dev_attrs[] = {
 	&vng_attr_tag.attr,
@@ -128,6 +166,12 @@ static struct attribute *vng_dev_attrs[] = {
 	&vng_attr_state.attr,
 	&vng_attr_uevent.attr,
 	&vng_attr_abort.attr,
+	&vng_attr_watch.attr,
+	&vng_attr_nbs.attr,
+	&vng_attr_notify_received.attr,
+	&vng_attr_notify_dropped.attr,
+	&vng_attr_notify_nobuf.attr,
+	&vng_attr_watch_events.attr,
 	NULL,
 };
 

@@ -12,6 +12,15 @@
  *                                               frozen or removed
  *   /sys/fs/virtiofs_ng/<N>/uevent              TAG=<tag>; write "add" or
  *                                               "change" to replay it
+ *   /sys/fs/virtiofs_ng/<N>/watch               how host changes arrive:
+ *                                               notify, poll or off
+ *   /sys/fs/virtiofs_ng/<N>/notify_buf_size     0 without a notification
+ *                                               queue
+ *   /sys/fs/virtiofs_ng/<N>/notify_received     messages the device sent,
+ *   /sys/fs/virtiofs_ng/<N>/notify_dropped      refused ones (malformed,
+ *                                               unknown, no session),
+ *   /sys/fs/virtiofs_ng/<N>/notify_nobuf        buffers not allocated
+ *   /sys/fs/virtiofs_ng/<N>/watch_events        fsnotify events fired
  *   /sys/fs/virtiofs_ng/<N>/queues/<queue>/     one per virtqueue
  *       ("hiprio", "requests.0", ...), each with the counters
  *       sent, completed (buffers), in_flight (on the ring now) and

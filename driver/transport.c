@@ -26,6 +26,7 @@
 
 #include "conn.h"
 #include "dax.h"
+#include "notify.h"
 #include "sysfs.h"
 #include "transport.h"
 
@@ -101,12 +102,14 @@ static bool vng_vq_dispatch_locked(struct vng_vq *fsvq)
 
 	while ((xfer = list_first_entry_or_null(&fsvq->waiting,
 						struct vng_xfer, entry))) {
+		unsigned int out = xfer->sgs[0] ? 1 : 0;
+
 		/*
 		 * GFP_ATOMIC only affects indirect tables: without one the
 		 * ring falls back to direct descriptors or reports -ENOSPC.
 		 */
-		ret = virtqueue_add_sgs(fsvq->vq, xfer->sgs, 1, xfer->nr_in,
-					xfer, GFP_ATOMIC);
+		ret = virtqueue_add_sgs(fsvq->vq, xfer->sgs + 1 - out, out,
+					xfer->nr_in, xfer, GFP_ATOMIC);
 		if (ret)
 			break;
 		list_del_init(&xfer->entry);
@@ -193,16 +196,14 @@ static struct vng_vq *vng_dev_pick_vq(struct vng_dev *dev)
 {
 	unsigned int cpu = raw_smp_processor_id();
 
-	return &dev->vqs[VNG_FIRST_REQUEST_VQ + dev->cpu_map[cpu]];
+	return &dev->vqs[dev->first_req_vq + dev->cpu_map[cpu]];
 }
 
-int vng_dev_submit(struct vng_dev *dev, struct vng_xfer *xfer, bool hiprio)
+static int vng_vq_submit(struct vng_vq *fsvq, struct vng_xfer *xfer)
 {
+	struct vng_dev *dev = fsvq->dev;
 	enum vng_xfer_state old;
-	struct vng_vq *fsvq;
 	int err = 0;
-
-	fsvq = hiprio ? &dev->vqs[VNG_HIPRIO_VQ] : vng_dev_pick_vq(dev);
 
 	spin_lock(&fsvq->lock);
 	/*
@@ -241,6 +242,19 @@ int vng_dev_submit(struct vng_dev *dev, struct vng_xfer *xfer, bool hiprio)
 	fsvq->nr_waiting++;
 	vng_vq_unlock_kick(fsvq, vng_vq_dispatch_locked(fsvq));
 	return 0;
+}
+
+int vng_dev_submit(struct vng_dev *dev, struct vng_xfer *xfer, bool hiprio)
+{
+	return vng_vq_submit(hiprio ? &dev->vqs[VNG_HIPRIO_VQ] :
+			     vng_dev_pick_vq(dev), xfer);
+}
+
+int vng_dev_post_notify(struct vng_dev *dev, struct vng_xfer *xfer)
+{
+	if (dev->first_req_vq <= VNG_NOTIFY_VQ)
+		return -EINVAL;
+	return vng_vq_submit(&dev->vqs[VNG_NOTIFY_VQ], xfer);
 }
 
 bool vng_xfer_cancel(struct vng_xfer *xfer)
@@ -286,12 +300,14 @@ static void vng_dev_set_state(struct vng_dev *dev, enum vng_dev_state state)
 	synchronize_rcu();
 }
 
+/* Requests in flight?  Notification buffers wait for the device forever. */
 static bool vng_dev_idle(struct vng_dev *dev)
 {
 	unsigned int i;
 
 	for (i = 0; i < dev->nr_vqs; i++)
-		if (READ_ONCE(dev->vqs[i].in_flight))
+		if (!(i == VNG_NOTIFY_VQ && dev->first_req_vq > VNG_NOTIFY_VQ) &&
+		    READ_ONCE(dev->vqs[i].in_flight))
 			return false;
 	return true;
 }
@@ -307,7 +323,9 @@ void vng_dev_wait_hiprio_idle(struct vng_dev *dev, unsigned long timeout)
 /*
  * After a reset, when the device no longer touches any buffer: completes
  * what it used, fails what it did not (and what waited) with err, and
- * forgets the virtqueues.
+ * forgets the virtqueues.  With err 0 (freeze) a buffer the device never
+ * used (a notification buffer: requests were drained) goes back to the
+ * head of the waiting list, to be posted again at restore.
  */
 static void vng_dev_reap(struct vng_dev *dev, int err)
 {
@@ -329,6 +347,12 @@ static void vng_dev_reap(struct vng_dev *dev, int err)
 				fsvq->completed++;
 			}
 			while ((xfer = virtqueue_detach_unused_buf(fsvq->vq))) {
+				if (!err) {
+					xfer->state = VNG_XFER_WAITING;
+					list_add(&xfer->entry, &fsvq->waiting);
+					fsvq->nr_waiting++;
+					continue;
+				}
 				xfer->state = VNG_XFER_DONE;
 				list_add_tail(&xfer->entry, &failed);
 			}
@@ -380,7 +404,7 @@ static const struct cpumask *vng_vq_affinity(struct virtio_device *vdev,
  */
 static void vng_dev_map_cpus(struct vng_dev *dev)
 {
-	unsigned int nr = dev->nr_vqs - VNG_FIRST_REQUEST_VQ;
+	unsigned int nr = dev->nr_vqs - dev->first_req_vq;
 	const struct cpumask *mask;
 	unsigned int cpu, q;
 
@@ -389,10 +413,10 @@ static void vng_dev_map_cpus(struct vng_dev *dev)
 	if (nr == 1)
 		return;
 	for (q = 0; q < nr; q++)
-		if (!vng_vq_affinity(dev->vdev, VNG_FIRST_REQUEST_VQ + q))
+		if (!vng_vq_affinity(dev->vdev, dev->first_req_vq + q))
 			return;
 	for (q = 0; q < nr; q++) {
-		mask = vng_vq_affinity(dev->vdev, VNG_FIRST_REQUEST_VQ + q);
+		mask = vng_vq_affinity(dev->vdev, dev->first_req_vq + q);
 		for_each_cpu(cpu, mask)
 			dev->cpu_map[cpu] = q;
 	}
@@ -400,8 +424,8 @@ static void vng_dev_map_cpus(struct vng_dev *dev)
 
 static int vng_dev_setup_vqs(struct vng_dev *dev)
 {
-	/* The hiprio queue's interrupt needs no CPU spreading. */
-	struct irq_affinity desc = { .pre_vectors = 1 };
+	/* The hiprio and notify queues' interrupts need no CPU spreading. */
+	struct irq_affinity desc = { .pre_vectors = dev->first_req_vq };
 	unsigned int i, n = dev->nr_vqs, chain = UINT_MAX;
 	vq_callback_t **callbacks;
 	struct virtqueue **vqs;
@@ -427,7 +451,7 @@ static int vng_dev_setup_vqs(struct vng_dev *dev)
 		fsvq->vq = vqs[i];
 		fsvq->ring_size = virtqueue_get_vring_size(vqs[i]);
 		spin_unlock(&fsvq->lock);
-		if (i >= VNG_FIRST_REQUEST_VQ)
+		if (i >= dev->first_req_vq)
 			chain = min(chain, fsvq->ring_size);
 	}
 	WRITE_ONCE(dev->max_chain, chain);
@@ -584,7 +608,7 @@ static void vng_dev_list_del(struct vng_dev *dev)
 /* ---- virtio driver ---------------------------------------------------- */
 
 static struct vng_dev *vng_dev_alloc(struct virtio_device *vdev,
-				     unsigned int nr_req)
+				     unsigned int nr_req, bool notify)
 {
 	struct vng_dev *dev;
 	unsigned int i;
@@ -605,7 +629,9 @@ static struct vng_dev *vng_dev_alloc(struct virtio_device *vdev,
 	ratelimit_state_init(&dev->rs, 5 * HZ, 10);
 	vng_dev_requests_init(dev);
 
-	dev->nr_vqs = VNG_FIRST_REQUEST_VQ + nr_req;
+	vng_notify_dev_init(dev, notify);
+	dev->first_req_vq = notify ? VNG_NOTIFY_VQ + 1 : VNG_HIPRIO_VQ + 1;
+	dev->nr_vqs = dev->first_req_vq + nr_req;
 	dev->vqs = kcalloc(dev->nr_vqs, sizeof(*dev->vqs), GFP_KERNEL);
 	dev->cpu_map = kcalloc(nr_cpu_ids, sizeof(*dev->cpu_map), GFP_KERNEL);
 	if (!dev->vqs || !dev->cpu_map) {
@@ -622,9 +648,11 @@ static struct vng_dev *vng_dev_alloc(struct virtio_device *vdev,
 		fsvq->index = i;
 		if (i == VNG_HIPRIO_VQ)
 			strscpy(fsvq->name, "hiprio", sizeof(fsvq->name));
+		else if (i < dev->first_req_vq)
+			strscpy(fsvq->name, "notify", sizeof(fsvq->name));
 		else
 			snprintf(fsvq->name, sizeof(fsvq->name), "requests.%u",
-				 i - VNG_FIRST_REQUEST_VQ);
+				 i - dev->first_req_vq);
 	}
 	return dev;
 }
@@ -641,7 +669,9 @@ static int vng_probe(struct virtio_device *vdev)
 		return ret;
 	nr_req = vng_read_nr_queues(vdev, &offered);
 
-	dev = vng_dev_alloc(vdev, nr_req);
+	/* the queue layout shifts when the notification queue is on */
+	dev = vng_dev_alloc(vdev, nr_req,
+			    virtio_has_feature(vdev, VNG_VIRTIO_FS_F_NOTIFICATION));
 	if (!dev)
 		return -ENOMEM;
 	strscpy(dev->tag, tag, sizeof(dev->tag));
@@ -663,10 +693,13 @@ static int vng_probe(struct virtio_device *vdev)
 		goto err_vqs;
 	}
 	virtio_device_ready(vdev);
+	/* buffers only after DRIVER_OK: the device may use them at once */
+	vng_notify_start(dev);
 	vng_dev_list_add(dev);
 	vng_sysfs_announce(dev);
-	dev_info(&vdev->dev, "tag '%s', %u request queue%s\n", dev->tag,
-		 nr_req, nr_req == 1 ? "" : "s");
+	dev_info(&vdev->dev, "tag '%s', %u request queue%s%s\n", dev->tag,
+		 nr_req, nr_req == 1 ? "" : "s",
+		 dev->notify.buf_size ? ", notification queue" : "");
 	return 0;
 
 err_vqs:
@@ -674,6 +707,7 @@ err_vqs:
 	vng_dev_set_state(dev, VNG_DEV_REMOVED);
 	vng_dev_reap(dev, -ENOTCONN);
 	vdev->config->del_vqs(vdev);
+	vng_notify_stop(dev);
 err_put:
 	vdev->priv = NULL;
 	dev->vdev = NULL;
@@ -697,6 +731,8 @@ static void vng_remove(struct virtio_device *vdev)
 	virtio_reset_device(vdev);
 	vng_dev_reap(dev, -ENOTCONN);
 	vdev->config->del_vqs(vdev);
+	/* messages already taken off the ring are applied or dropped first */
+	vng_notify_stop(dev);
 
 	vng_requests_dev_removed(dev);
 	vng_conn_dev_removed(dev);
@@ -766,6 +802,22 @@ static int vng_restore(struct virtio_device *vdev)
 }
 #endif
 
+/*
+ * Before the features are final: a notification queue whose buffer size
+ * is unusable is not negotiated at all, so the queue layout stays plain.
+ */
+static int vng_validate(struct virtio_device *vdev)
+{
+	if (virtio_has_feature(vdev, VNG_VIRTIO_FS_F_NOTIFICATION) &&
+	    !vng_notify_read_buf_size(vdev))
+		__virtio_clear_bit(vdev, VNG_VIRTIO_FS_F_NOTIFICATION);
+	return 0;
+}
+
+static unsigned int vng_features[] = {
+	VNG_VIRTIO_FS_F_NOTIFICATION,
+};
+
 static const struct virtio_device_id vng_id_table[] = {
 	{ VIRTIO_ID_FS, VIRTIO_DEV_ANY_ID },
 	{ 0 },
@@ -776,6 +828,9 @@ static struct virtio_driver vng_virtio_driver = {
 	.driver.name	= KBUILD_MODNAME,
 	.driver.owner	= THIS_MODULE,
 	.id_table	= vng_id_table,
+	.feature_table	= vng_features,
+	.feature_table_size = ARRAY_SIZE(vng_features),
+	.validate	= vng_validate,
 	.probe		= vng_probe,
 	.remove		= vng_remove,
 #ifdef CONFIG_PM_SLEEP

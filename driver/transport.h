@@ -39,9 +39,13 @@ struct vng_vq;
 
 /* Request queues we drive at most, whatever the device offers. */
 #define VNG_MAX_REQUEST_QUEUES	64
-/* Queue 0 is hiprio (FORGET, INTERRUPT); request queues follow. */
+/*
+ * Queue 0 is hiprio (FORGET, INTERRUPT); with VIRTIO_FS_F_NOTIFICATION
+ * queue 1 is the notification queue; request queues follow
+ * (dev->first_req_vq).
+ */
 #define VNG_HIPRIO_VQ		0
-#define VNG_FIRST_REQUEST_VQ	1
+#define VNG_NOTIFY_VQ		1
 
 enum vng_xfer_state {
 	VNG_XFER_IDLE,		/* not handed to the transport */
@@ -54,7 +58,10 @@ enum vng_xfer_state {
 /* One buffer chain for the device. */
 struct vng_xfer {
 	struct list_head entry;		/* on vq->waiting or a done list */
-	/* sgs[0]: device-readable, sgs[1]: device-writable (optional) */
+	/*
+	 * sgs[0]: device-readable, sgs[1]: device-writable (optional);
+	 * sgs[0] NULL: device-writable only (notification buffers)
+	 */
 	struct scatterlist *sgs[2];
 	unsigned int nr_in;		/* 0: no reply expected; else 1 */
 	unsigned int nents;		/* descriptors in both lists */
@@ -119,7 +126,8 @@ struct vng_dev {
 	struct mutex sysfs_lock;	/* directory removal vs notify */
 	struct list_head entry;		/* on the device list */
 
-	unsigned int nr_vqs;		/* hiprio + request queues */
+	unsigned int nr_vqs;		/* hiprio (+ notify) + request queues */
+	unsigned int first_req_vq;	/* 1, or 2 behind the notify queue */
 	unsigned int nr_req_vqs_offered;
 	struct vng_vq *vqs;
 	unsigned int max_chain;		/* longest chain every queue takes */
@@ -160,6 +168,7 @@ struct vng_dev {
 
 	/* host changes: how they arrive and what they cost (notify.h) */
 	struct vng_watch_stats watch;
+	struct vng_notify_queue notify;
 
 	struct ratelimit_state rs;	/* for everything the host can cause */
 	/* the DAX window (dax_dev.c); NULL without one */
@@ -178,6 +187,11 @@ void vng_transport_exit(void);
  * -EINVAL (chain longer than the ring) when it will not.
  */
 int vng_dev_submit(struct vng_dev *dev, struct vng_xfer *xfer, bool hiprio);
+/*
+ * Posts a device-writable buffer on the notification queue; like
+ * vng_dev_submit().  A frozen device keeps it for the restore.
+ */
+int vng_dev_post_notify(struct vng_dev *dev, struct vng_xfer *xfer);
 /*
  * Takes back an xfer still waiting for room, or not submitted yet (its
  * vng_dev_submit() then fails with -ECANCELED).  True when it was taken

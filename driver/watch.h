@@ -28,13 +28,10 @@ struct vng_poll;
 #define VNG_POLL_MS_MAX		3600000
 
 /*
- * The session negotiated VIRTIO_FS_F_NOTIFICATION.  The notification queue
- * (notify.c) is not in this tree yet: no session has one.
+ * The session's device negotiated VIRTIO_FS_F_NOTIFICATION and uses its
+ * notification queue (notify.c): watch= defaults to notify.
  */
-static inline bool vng_conn_has_notify(const struct vng_conn *conn)
-{
-	return false;
-}
+bool vng_conn_has_notify(const struct vng_conn *conn);
 
 /*
  * poll.c.  vng_poll_start() begins (or, with a new interval, retimes)

@@ -135,7 +135,8 @@ static const char *const corrupt_names[] = {
 	[FS_CORRUPT_NODEID] = "nodeid", [FS_CORRUPT_UNIQUE] = "unique",
 	[FS_CORRUPT_ERROR] = "error", [FS_CORRUPT_SHRINK] = "shrink",
 	[FS_CORRUPT_OFFCYCLE] = "offcycle",
-	[FS_CORRUPT_SUBMOUNT] = "submount",
+	[FS_CORRUPT_SUBMOUNT] = "submount", [FS_CORRUPT_CODE] = "code",
+	[FS_CORRUPT_NAMELEN] = "namelen", [FS_CORRUPT_NUL] = "nul",
 };
 
 /* Splits s[0..len) at ':' into at most 3 fields; returns the count. */
@@ -177,6 +178,8 @@ static int parse_rule(struct fs_fault *f, const char *s, size_t len)
 		rule.opcode = OPCODE_ALL;
 	else if (fl[0] == 1 && fld[0][0] == '*')
 		rule.opcode = OPCODE_ALL;
+	else if (fl[0] == 6 && !strncmp(fld[0], "notify", 6))
+		rule.opcode = FS_FAULT_NOTIFY;
 	else
 		rule.opcode = fs_opcode_parse(fld[0], fl[0]);
 	if (!rule.opcode)
@@ -210,6 +213,17 @@ static int parse_rule(struct fs_fault *f, const char *s, size_t len)
 	} else {
 		return -EINVAL;
 	}
+	/* notify messages: drop, delay or the kinds that fit a message */
+	if (rule.opcode == FS_FAULT_NOTIFY) {
+		if (rule.action == ACT_ERROR ||
+		    (rule.action == ACT_CORRUPT &&
+		     (rule.arg == FS_CORRUPT_SHRINK ||
+		      rule.arg == FS_CORRUPT_OFFCYCLE ||
+		      rule.arg == FS_CORRUPT_SUBMOUNT)))
+			return -EINVAL;
+	} else if (rule.action == ACT_CORRUPT && rule.arg >= FS_CORRUPT_CODE) {
+		return -EINVAL;
+	}
 
 	struct fault_rule *r = realloc(f->rules, (f->nrules + 1) * sizeof(*r));
 
@@ -236,7 +250,7 @@ int fs_fault_parse(const char *spec, struct fs_fault **out)
 		int ret = parse_rule(f, p, len);
 
 		if (ret) {
-			log_err("--fault: bad rule '%.*s' at offset %zu of '%s' (want OPCODE:delay:MS, OPCODE:error:ERRNO, OPCODE:drop, OPCODE:corrupt[:len|short|nodeid|unique|error|shrink|offcycle|submount] or exit-after:N)",
+			log_err("--fault: bad rule '%.*s' at offset %zu of '%s' (want OPCODE:delay:MS, OPCODE:error:ERRNO, OPCODE:drop, OPCODE:corrupt[:len|short|nodeid|unique|error|shrink|offcycle|submount], notify:drop, notify:corrupt[:len|short|unique|error|code|nodeid|namelen|nul] or exit-after:N)",
 				(int)len, p, (size_t)(p - spec), spec);
 			fs_fault_free(f);
 			return ret == -ENOMEM ? ret : -EINVAL;
@@ -274,7 +288,8 @@ void fs_fault_match(const struct fs_fault *f, uint32_t opcode,
 	for (i = 0; i < f->nrules; i++) {
 		const struct fault_rule *r = &f->rules[i];
 
-		if (r->opcode != opcode && r->opcode != OPCODE_ALL)
+		if (r->opcode != opcode &&
+		    (r->opcode != OPCODE_ALL || opcode == FS_FAULT_NOTIFY))
 			continue;
 		switch (r->action) {
 		case ACT_DELAY:

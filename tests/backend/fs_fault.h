@@ -21,10 +21,22 @@
  *                            submount INIT: FUSE_SUBMOUNTS not granted;
  *                                   LOOKUP/READDIRPLUS directories carry
  *                                   FUSE_ATTR_SUBMOUNT all the same
+ *   notify:drop            --notify: host-change messages are not sent
+ *   notify:corrupt[:KIND]  --notify: each message is damaged.  KIND:
+ *                            len    out header len 4096 too large
+ *                            short  half the message is sent, the header
+ *                                   still claims all of it
+ *                            unique unique not 0
+ *                            error  error (the notify code) negative: -EIO
+ *                            code   an unknown notify code (99)
+ *                            nodeid the node (or parent) 0xdeadbeef00
+ *                            namelen the name length beyond the message
+ *                            nul    the name's terminating NUL is 'X'
  *   exit-after:N           the daemon exits once N requests were handled
  * OPCODE is a lower-case FUSE opcode name without FUSE_ (lookup, getattr,
  * read, write, readdirplus, ...) or "all".  Several rules may match one
- * request: delays add up, and error/drop win over corrupt.
+ * request: delays add up, and error/drop win over corrupt.  "all" never
+ * matches notify messages (they are not requests).
  */
 #ifndef FS_FAULT_H
 #define FS_FAULT_H
@@ -43,7 +55,13 @@ enum fs_fault_corrupt {
 	FS_CORRUPT_SHRINK,
 	FS_CORRUPT_OFFCYCLE,
 	FS_CORRUPT_SUBMOUNT,
+	FS_CORRUPT_CODE,	/* notify only */
+	FS_CORRUPT_NAMELEN,	/* notify only */
+	FS_CORRUPT_NUL,		/* notify only */
 };
+
+/* the pseudo opcode of notify messages in fs_fault_match() */
+#define FS_FAULT_NOTIFY	0x10000u
 
 struct fs_fault;
 

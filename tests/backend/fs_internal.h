@@ -226,6 +226,13 @@ uint64_t fs_inode_find(struct fs_server *srv, dev_t dev, ino_t ino);
 
 /* fs_watch.c */
 void fs_watch_free(struct fs_watch *w);
+/*
+ * fs_watch_inotify.c: a modifying request is about to run; the inotify
+ * source (which does not learn who made a change) remembers what it
+ * touches, so the events it causes are not sent back as host changes.
+ */
+void fs_watch_own_op(struct fs_server *srv, const struct fuse_in_header *in,
+		     const unsigned char *arg, size_t arglen);
 
 /* fs_handle.c */
 int fs_handle_init(struct fs_server *srv);

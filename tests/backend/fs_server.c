@@ -349,6 +349,9 @@ static long corrupt_reply(const struct iovec *wr, int nwr, size_t wrlen,
 	case FS_CORRUPT_SUBMOUNT:
 		return corrupt_payload(wr, nwr, len, opcode, how, r);
 	case FS_CORRUPT_NONE:
+	case FS_CORRUPT_CODE:		/* notify messages only (parser) */
+	case FS_CORRUPT_NAMELEN:
+	case FS_CORRUPT_NUL:
 		break;
 	}
 	iov_scatter(wr, nwr, 0, &oh, sizeof(oh));
@@ -515,6 +518,8 @@ long fs_server_handle_async(struct fs_server *srv, const struct iovec *rd,
 		  fs_opcode_name(ih.opcode) ?: "?",
 		  (unsigned long long)ih.unique,
 		  (unsigned long long)ih.nodeid, ih.len);
+	if (fn && __atomic_load_n(&srv->watch, __ATOMIC_ACQUIRE))
+		fs_watch_own_op(srv, r.in, r.arg, r.arglen);
 	err = fn ? run_op(srv, &r, flags, fn) : -ENOSYS;
 	if (err == -ENOSYS && !fn)
 		log_debug("opcode %u not implemented", ih.opcode);

@@ -147,9 +147,16 @@ bool fs_server_fuzz_stats(struct fs_server *srv, struct fs_fuzz_stats *st);
  * rename is FUSE_NOTIFY_DELETE + FUSE_NOTIFY_INVAL_ENTRY); it is called
  * from the watcher's thread and must not call back into the server.
  */
+enum fs_watch_source {
+	FS_WATCH_AUTO,		/* fanotify, else inotify */
+	FS_WATCH_FANOTIFY,
+	FS_WATCH_INOTIFY,	/* fs_watch_inotify.c, for hosts without the other */
+};
+
 struct fs_notify_ops {
 	void (*send)(void *opaque, const struct iovec *msgs, int n);
 	void *opaque;
+	enum fs_watch_source source;
 };
 
 struct fs_watch_stats {
@@ -162,8 +169,9 @@ struct fs_watch_stats {
 
 /*
  * Start watching (a thread of its own until fs_server_free()).  0, or a
- * negative errno: -EPERM/-EXDEV/-EINVAL when the filesystem cannot be
- * watched with fanotify directory events (FAN_REPORT_DFID_NAME).
+ * negative errno: with FS_WATCH_FANOTIFY, -EPERM/-EXDEV/-EINVAL when the
+ * filesystem cannot be watched with fanotify directory events
+ * (FAN_REPORT_DFID_NAME); FS_WATCH_AUTO then uses inotify.
  */
 int fs_server_watch(struct fs_server *srv, const struct fs_notify_ops *ops);
 /* Stops the watcher (before whatever ops->opaque points to goes away). */

@@ -40,6 +40,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -47,49 +48,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs_fault.h"
 #include "fs_internal.h"
+#include "fs_watch.h"
 #include "log.h"
-
-#define FS_NOTIFY_INVAL_INODE	2	/* FUSE_NOTIFY_INVAL_INODE */
-#define FS_NOTIFY_INVAL_ENTRY	3	/* FUSE_NOTIFY_INVAL_ENTRY */
-#define FS_NOTIFY_DELETE	6	/* FUSE_NOTIFY_DELETE */
 
 #define WATCH_MASK (FAN_MODIFY | FAN_ATTRIB | FAN_CREATE | FAN_DELETE | \
 		    FAN_RENAME | FAN_ONDIR)
-
-/* Handles resolved before: a busy filesystem repeats the same few dirs. */
-#define WATCH_CACHE	1024
-#define WATCH_HANDLE_MAX	128	/* MAX_HANDLE_SZ */
-
-struct watch_cached {
-	bool valid;
-	int type;
-	unsigned int len;
-	unsigned char bytes[WATCH_HANDLE_MAX];
-	dev_t dev;
-	ino_t ino;
-};
-
-struct fs_watch {
-	struct fs_server *srv;
-	struct fs_notify_ops ops;
-	int fan_fd, stop_efd;
-	pid_t self;
-	pthread_t thread;
-	struct watch_cached *cache;
-	_Atomic uint64_t events, own, unknown, messages, overflows;
-};
-
-/* One FUSE notify message: out header, struct, name + NUL. */
-struct watch_msg {
-	struct fuse_out_header h;
-	union {
-		struct fuse_notify_inval_inode_out inode;
-		struct fuse_notify_inval_entry_out entry;
-		struct fuse_notify_delete_out del;
-	} u;
-	char name[NAME_MAX + 1];
-};
 
 /* What an info record told: a handle and, for the DFID_NAME kinds, a name. */
 struct watch_obj {
@@ -112,7 +77,7 @@ static size_t msg_init(struct watch_msg *m, int code, size_t body,
 	return len;
 }
 
-static size_t msg_inval_inode(struct watch_msg *m, uint64_t node, int64_t off,
+size_t msg_inval_inode(struct watch_msg *m, uint64_t node, int64_t off,
 			      int64_t len)
 {
 	m->u.inode = (struct fuse_notify_inval_inode_out){
@@ -121,7 +86,7 @@ static size_t msg_inval_inode(struct watch_msg *m, uint64_t node, int64_t off,
 	return msg_init(m, FS_NOTIFY_INVAL_INODE, sizeof(m->u.inode), NULL);
 }
 
-static size_t msg_inval_entry(struct watch_msg *m, uint64_t parent,
+size_t msg_inval_entry(struct watch_msg *m, uint64_t parent,
 			      const char *name)
 {
 	m->u.entry = (struct fuse_notify_inval_entry_out){
@@ -130,7 +95,7 @@ static size_t msg_inval_entry(struct watch_msg *m, uint64_t parent,
 	return msg_init(m, FS_NOTIFY_INVAL_ENTRY, sizeof(m->u.entry), name);
 }
 
-static size_t msg_delete(struct watch_msg *m, uint64_t parent, uint64_t child,
+size_t msg_delete(struct watch_msg *m, uint64_t parent, uint64_t child,
 			 const char *name)
 {
 	m->u.del = (struct fuse_notify_delete_out){
@@ -140,15 +105,99 @@ static size_t msg_delete(struct watch_msg *m, uint64_t parent, uint64_t child,
 	return msg_init(m, FS_NOTIFY_DELETE, sizeof(m->u.del), name);
 }
 
-static void send_msgs(struct fs_watch *w, struct watch_msg *m,
-		      const size_t *len, int n)
+/* For the debug log: "INVAL_ENTRY 12 name" and the like. */
+static const char *msg_describe(const struct watch_msg *m)
 {
+	static _Thread_local char buf[64 + NAME_MAX];
+
+	switch (m->h.error) {
+	case FS_NOTIFY_INVAL_INODE:
+		snprintf(buf, sizeof(buf), "INVAL_INODE %llu %lld %lld",
+			 (unsigned long long)m->u.inode.ino,
+			 (long long)m->u.inode.off, (long long)m->u.inode.len);
+		break;
+	case FS_NOTIFY_INVAL_ENTRY:
+		snprintf(buf, sizeof(buf), "INVAL_ENTRY %llu %s",
+			 (unsigned long long)m->u.entry.parent,
+			 (const char *)&m->u + sizeof(m->u.entry));
+		break;
+	default:
+		snprintf(buf, sizeof(buf), "DELETE %llu %llu %s",
+			 (unsigned long long)m->u.del.parent,
+			 (unsigned long long)m->u.del.child,
+			 (const char *)&m->u + sizeof(m->u.del));
+		break;
+	}
+	return buf;
+}
+
+/* --fault notify:corrupt:KIND on one message of len bytes; its new length */
+static size_t msg_damage(struct watch_msg *m, size_t len,
+			 enum fs_fault_corrupt kind)
+{
+	bool named = m->h.error != FS_NOTIFY_INVAL_INODE;
+	size_t body = m->h.error == FS_NOTIFY_DELETE ? sizeof(m->u.del) :
+		      sizeof(m->u.entry);
+	char *name = (char *)&m->u + body;
+
+	switch (kind) {
+	case FS_CORRUPT_LEN:
+		m->h.len += 4096;
+		break;
+	case FS_CORRUPT_SHORT:
+		return len / 2;
+	case FS_CORRUPT_UNIQUE:
+		m->h.unique = 0x1234;
+		break;
+	case FS_CORRUPT_ERROR:
+		m->h.error = -EIO;
+		break;
+	case FS_CORRUPT_CODE:
+		m->h.error = 99;
+		break;
+	case FS_CORRUPT_NODEID:
+		/* ino, parent: the first field of every notify struct */
+		m->u.inode.ino = 0xdeadbeef00ULL;
+		break;
+	case FS_CORRUPT_NAMELEN:
+		if (m->h.error == FS_NOTIFY_DELETE)
+			m->u.del.namelen += 100;
+		else if (named)
+			m->u.entry.namelen += 100;
+		break;
+	case FS_CORRUPT_NUL:
+		if (named)
+			name[strlen(name)] = 'X';
+		break;
+	default:
+		break;
+	}
+	return len;
+}
+
+void send_msgs(struct fs_watch *w, struct watch_msg *m, const size_t *len,
+	       int n)
+{
+	struct fs_fault_hit hit;
 	struct iovec iov[2];
 
 	if (!n)
 		return;
-	for (int i = 0; i < n; i++)
+	fs_fault_match(w->srv->fault, FS_FAULT_NOTIFY, &hit);
+	if (hit.delay_ms)
+		usleep(hit.delay_ms * 1000u);
+	if (hit.drop) {
+		log_debug("fault: %d notify message(s) dropped", n);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
 		iov[i] = (struct iovec){ .iov_base = &m[i], .iov_len = len[i] };
+		if (log_level >= LOG_DEBUG)
+			log_debug("notify: send %s%s", msg_describe(&m[i]),
+				  hit.corrupt ? " (damaged: --fault)" : "");
+		if (hit.corrupt)
+			iov[i].iov_len = msg_damage(&m[i], len[i], hit.corrupt);
+	}
 	w->ops.send(w->ops.opaque, iov, n);
 	atomic_fetch_add(&w->messages, (uint64_t)n);
 }
@@ -386,10 +435,45 @@ static void *watch_thread(void *arg)
 	}
 }
 
+/* The fanotify source; 0 or a negative errno (nothing left open). */
+static int watch_fanotify_start(struct fs_watch *w)
+{
+	struct fs_server *srv = w->srv;
+	int err;
+
+	w->cache = calloc(WATCH_CACHE, sizeof(*w->cache));
+	if (!w->cache)
+		return -ENOMEM;
+	/* an unlimited queue: root only, and a lost event is lost coherence */
+	w->fan_fd = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK |
+				  FAN_UNLIMITED_QUEUE |
+				  FAN_REPORT_DFID_NAME_TARGET, O_RDONLY);
+	if (w->fan_fd < 0) {
+		err = -errno;
+		log_warn("notify: fanotify_init with directory events: %s",
+			 strerror(-err));
+		goto fail;
+	}
+	if (fanotify_mark(w->fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
+			  WATCH_MASK, srv->root_dirfd, NULL) < 0) {
+		err = -errno;
+		log_warn("notify: cannot watch the filesystem of %s with fanotify: %s",
+			 srv->shared_dir, strerror(errno));
+		close(w->fan_fd);
+		goto fail;
+	}
+	return 0;
+fail:
+	w->fan_fd = -1;
+	free(w->cache);
+	w->cache = NULL;
+	return err;
+}
+
 int fs_server_watch(struct fs_server *srv, const struct fs_notify_ops *ops)
 {
 	struct fs_watch *w;
-	int err;
+	int err = -EINVAL;
 
 	if (srv->watch || !ops || !ops->send)
 		return -EINVAL;
@@ -399,41 +483,42 @@ int fs_server_watch(struct fs_server *srv, const struct fs_notify_ops *ops)
 	w->srv = srv;
 	w->ops = *ops;
 	w->self = getpid();
-	w->stop_efd = -1;
-	w->cache = calloc(WATCH_CACHE, sizeof(*w->cache));
-	/* an unlimited queue: root only, and a lost event is lost coherence */
-	w->fan_fd = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK |
-				  FAN_UNLIMITED_QUEUE |
-				  FAN_REPORT_DFID_NAME_TARGET, O_RDONLY);
-	if (w->fan_fd < 0 || !w->cache) {
-		err = w->cache ? -errno : -ENOMEM;
-		log_err("notify: fanotify_init with directory events: %s",
-			strerror(-err));
-		goto fail;
-	}
-	if (fanotify_mark(w->fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
-			  WATCH_MASK, srv->root_dirfd, NULL) < 0) {
-		err = -errno;
-		log_err("notify: cannot watch the filesystem of %s: %s",
-			srv->shared_dir, strerror(errno));
-		goto fail;
-	}
+	w->fan_fd = -1;
 	w->stop_efd = eventfd(0, EFD_CLOEXEC);
 	if (w->stop_efd < 0) {
 		err = -errno;
 		goto fail;
 	}
-	err = -pthread_create(&w->thread, NULL, watch_thread, w);
+	w->source = ops->source == FS_WATCH_INOTIFY ? FS_WATCH_INOTIFY :
+		    FS_WATCH_FANOTIFY;
+	if (w->source == FS_WATCH_FANOTIFY) {
+		err = watch_fanotify_start(w);
+		if (err && ops->source == FS_WATCH_AUTO) {
+			log_warn("notify: falling back to inotify");
+			w->source = FS_WATCH_INOTIFY;
+		}
+	}
+	if (w->source == FS_WATCH_INOTIFY)
+		err = watch_inotify_start(w);
 	if (err)
 		goto fail;
-	srv->watch = w;
-	log_info("notify: watching the filesystem of %s", srv->shared_dir);
+	err = -pthread_create(&w->thread, NULL,
+			      w->source == FS_WATCH_FANOTIFY ? watch_thread :
+			      watch_inotify_thread, w);
+	if (err)
+		goto fail;
+	/* requests read it from now on (fs_watch_own_op()) */
+	__atomic_store_n(&srv->watch, w, __ATOMIC_RELEASE);
+	log_info("notify: watching %s with %s", srv->shared_dir,
+		 w->source == FS_WATCH_FANOTIFY ? "fanotify (its filesystem)" :
+		 "inotify (every directory)");
 	return 0;
 fail:
 	if (w->fan_fd >= 0)
 		close(w->fan_fd);
 	if (w->stop_efd >= 0)
 		close(w->stop_efd);
+	watch_inotify_free(w);
 	free(w->cache);
 	free(w);
 	return err;
@@ -453,16 +538,21 @@ void fs_watch_free(struct fs_watch *w)
 		 (unsigned long long)w->unknown,
 		 (unsigned long long)w->messages,
 		 (unsigned long long)w->overflows);
-	close(w->fan_fd);
+	if (w->fan_fd >= 0)
+		close(w->fan_fd);
 	close(w->stop_efd);
+	watch_inotify_free(w);
 	free(w->cache);
 	free(w);
 }
 
 void fs_server_unwatch(struct fs_server *srv)
 {
-	fs_watch_free(srv->watch);
-	srv->watch = NULL;
+	struct fs_watch *w = srv->watch;
+
+	/* no request is in flight here (the transport stopped its workers) */
+	__atomic_store_n(&srv->watch, NULL, __ATOMIC_RELEASE);
+	fs_watch_free(w);
 }
 
 void fs_server_watch_stats(struct fs_server *srv, struct fs_watch_stats *st)

@@ -41,6 +41,7 @@ struct options {
 	uint64_t cache_size;
 	bool dax_inode_sticky;
 	bool notify;
+	enum fs_watch_source notify_source;
 };
 
 static void usage(FILE *f)
@@ -68,9 +69,11 @@ static void usage(FILE *f)
 		"  --cache-size SIZE      DAX window size, e.g. 8G (0 = none, default)\n"
 		"  --dax-inode sticky     per-inode DAX (guest mounts dax=inode): regular\n"
 		"                         files with the sticky bit (chmod +t) use DAX\n"
-		"  --notify               tell the guest of host-side changes: offer\n"
+		"  --notify[=HOW]         tell the guest of host-side changes: offer\n"
 		"                         VIRTIO_FS_F_NOTIFICATION (queue 1 becomes the\n"
-		"                         notification queue) and watch the share (fanotify)\n"
+		"                         notification queue) and watch the share with\n"
+		"                         HOW = fanotify, inotify, or auto (default:\n"
+		"                         fanotify, else inotify)\n"
 		"  --help                 this text\n",
 		VU_TAG_MAX, VU_MAX_REQUEST_QUEUES);
 }
@@ -138,7 +141,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "no-killpriv", no_argument, NULL, OPT_NOKILLPRIV },
 		{ "cache-size", required_argument, NULL, OPT_CACHE_SIZE },
 		{ "dax-inode", required_argument, NULL, OPT_DAX_INODE },
-		{ "notify", no_argument, NULL, OPT_NOTIFY },
+		{ "notify", optional_argument, NULL, OPT_NOTIFY },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -235,6 +238,15 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NOTIFY:
 			o->notify = true;
+			if (!optarg || !strcmp(optarg, "auto"))
+				o->notify_source = FS_WATCH_AUTO;
+			else if (!strcmp(optarg, "fanotify"))
+				o->notify_source = FS_WATCH_FANOTIFY;
+			else if (!strcmp(optarg, "inotify"))
+				o->notify_source = FS_WATCH_INOTIFY;
+			else
+				usage_error("--notify: '%s' is not auto, fanotify or inotify",
+					    optarg);
 			break;
 		case OPT_HELP:
 			usage(stdout);
@@ -401,7 +413,7 @@ int main(int argc, char **argv)
 		goto out_dev;
 	}
 	if (o.notify) {
-		int err = vu_dev_set_notify(dev);
+		int err = vu_dev_set_notify(dev, o.notify_source);
 
 		if (err) {
 			log_err("--notify: %s", strerror(-err));

@@ -671,9 +671,11 @@ static void vu_notify_clear(struct vu_dev *dev)
 	pthread_mutex_unlock(&dev->nq_mu);
 }
 
-int vu_dev_set_notify(struct vu_dev *dev)
+int vu_dev_set_notify(struct vu_dev *dev, enum fs_watch_source source)
 {
-	struct fs_notify_ops ops = { .send = vu_notify_send, .opaque = dev };
+	struct fs_notify_ops ops = {
+		.send = vu_notify_send, .opaque = dev, .source = source,
+	};
 	int err;
 
 	if (dev->notify)

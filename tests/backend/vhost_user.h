@@ -34,9 +34,10 @@ int vu_dev_set_window(struct vu_dev *dev, uint64_t size);
  * config space, add the notification queue (queue 1 when the driver acks
  * the feature: hiprio 0, notification 1, requests 2..; without the ack
  * the layout stays hiprio 0, requests 1..) and start the server's host
- * watcher feeding it.  Call before vu_serve().  0 or a negative errno.
+ * watcher (source: fanotify, inotify or the first that works) feeding it.
+ * Call before vu_serve().  0 or a negative errno.
  */
-int vu_dev_set_notify(struct vu_dev *dev);
+int vu_dev_set_notify(struct vu_dev *dev, enum fs_watch_source source);
 
 enum vu_serve_result {
 	VU_DISCONNECTED,	/* front end went away (or sent garbage) */

@@ -13,6 +13,10 @@
 #   notify-guest events|coherence|all    (default all)
 #   notify-guest layout                  the kernel's virtiofs: no feature,
 #                                        only the mount in --notify mode
+#   notify-guest malformed KIND          the backend damages every message
+#                                        (--fault notify:corrupt:KIND): each
+#                                        is refused and counted, the mount
+#                                        goes on working
 # Prints PASS|FAIL|SKIP lines.
 TTY=/dev/ttyS2
 EV=/tmp/ev
@@ -131,7 +135,10 @@ events() {
 	host mv tree/d tree/e/d2 && expect events.dir.rename.from "MOVED_FROM[|]ISDIR $T/d" &&
 		expect events.dir.rename.to "MOVED_TO[|]ISDIR $T/e/d2"
 	host rmdir tree/e/d2 && expect events.rmdir "DELETE[|]ISDIR $T/e/d2"
-	host mkdir tree/r && host create tree/r/x && expect events.nested.create "CREATE $T/r/x"
+	# the watcher must watch r before x appears (as with any recursive
+	# inotify watcher: changes in a directory nobody watches yet are lost)
+	host mkdir tree/r && expect events.mkdir3 "CREATE[|]ISDIR $T/r" &&
+		host create tree/r/x && expect events.nested.create "CREATE $T/r/x"
 	host rmtree tree/r && expect events.tree.delete "DELETE[|]ISDIR $T/r"
 	host mkdir tree/r && expect_n events.dir.replace 2 "CREATE[|]ISDIR $T/r" &&
 		in_order events.order.r "CREATE[|]ISDIR $T/r" "DELETE $T/r/x" "DELETE[|]ISDIR $T/r" "CREATE[|]ISDIR $T/r"
@@ -152,6 +159,8 @@ events() {
 	[ -z "$bad" ] && say PASS events.own.once || say FAIL events.own.once "$bad"
 
 	kill $WPID 2>/dev/null
+	sleep 0.5
+	kill -9 $WPID 2>/dev/null	# a watcher stuck in the driver: go on
 	wait $WPID 2>/dev/null
 	grep -q Q_OVERFLOW $EV && say FAIL events.overflow "the watcher's queue overflowed"
 	echo "events seen: $(grep -c '^EV' $EV)" >/dev/console
@@ -206,8 +215,36 @@ layout() {
 	say SKIP events "the kernel's virtiofs has no notification queue"
 }
 
+# the driver's counter of the first device
+counter() { cat /sys/fs/virtiofs_ng/*/"$1" 2>/dev/null | head -n 1; }
+
+malformed() {
+	kind=$1
+	before=$(counter notify_dropped)
+	[ -n "$before" ] || { say FAIL "malformed.$kind" "no notify_dropped in sysfs"; return; }
+	mkdir -p /mnt/m && ls /mnt/m >/dev/null
+	host create m/a && host append m/a x && host mv m/a m/b && host rm m/b
+	i=0
+	while [ "$(counter notify_dropped)" -le "$before" ]; do
+		i=$((i + 1))
+		[ $i -gt "$WAIT" ] && break
+		sleep 0.1
+	done
+	after=$(counter notify_dropped)
+	if [ "$after" -gt "$before" ]; then
+		say PASS "malformed.$kind.refused" "$((after - before)) dropped, $(counter notify_received) received"
+	else
+		say FAIL "malformed.$kind.refused" "notify_dropped stayed $before"
+	fi
+	# the session is unharmed: requests still work, and see the host
+	host write m/c fine && [ "$(cat /mnt/m/c)" = fine ] && ls /mnt/m | grep -qx c &&
+		say PASS "malformed.$kind.mount_works" ||
+		say FAIL "malformed.$kind.mount_works" "$(ls /mnt/m)"
+}
+
 hook_ready || exit 0
 case "${1:-all}" in
+malformed) malformed "$2" ;;
 events) events ;;
 coherence) coherence ;;
 layout) layout ;;

@@ -16,6 +16,8 @@ static void test_parse(struct t *t)
 		"copy_file_range:error:ENOSPC",
 		"setattr:corrupt:shrink,readdir:corrupt:offcycle",
 		"all:corrupt:submount",
+		"notify:drop", "notify:corrupt", "notify:corrupt:nul,notify:delay:5",
+		"notify:corrupt:code,notify:corrupt:namelen,notify:corrupt:short",
 		"",
 	};
 	static const char *const bad[] = {
@@ -25,6 +27,8 @@ static void test_parse(struct t *t)
 		"exit-after:0", "exit-after:x", "lookup:error:EIO,",
 		",lookup:drop", "lookup:corrupt:weird", "lookup:explode",
 		"LOOKUP:drop", "lookup:delay:1:2",
+		"notify:error:EIO", "notify:corrupt:shrink", "read:corrupt:nul",
+		"lookup:corrupt:code", "notifyx:drop",
 	};
 	size_t i;
 
@@ -40,6 +44,23 @@ static void test_parse(struct t *t)
 		int ret = fs_fault_parse(bad[i], &f);
 
 		T_CHECK(t, ret == -EINVAL && !f, "'%s' accepted", bad[i]);
+		fs_fault_free(f);
+	}
+	/* "all" is about requests: notify messages only match "notify" */
+	{
+		struct fs_fault *f = NULL;
+		struct fs_fault_hit hit;
+
+		T_CHECK(t, fs_fault_parse("all:drop,all:corrupt:len", &f) == 0,
+			"all rules");
+		fs_fault_match(f, FS_FAULT_NOTIFY, &hit);
+		T_CHECK(t, !hit.drop && !hit.corrupt, "all matched a notify message");
+		fs_fault_free(f);
+		T_CHECK(t, fs_fault_parse("notify:corrupt:nul", &f) == 0, "notify rule");
+		fs_fault_match(f, FS_FAULT_NOTIFY, &hit);
+		T_CHECK(t, hit.corrupt == FS_CORRUPT_NUL, "notify rule did not match");
+		fs_fault_match(f, FUSE_LOOKUP, &hit);
+		T_CHECK(t, !hit.corrupt, "notify rule matched LOOKUP");
 		fs_fault_free(f);
 	}
 	/* and fs_server_new refuses a bad spec with EINVAL */

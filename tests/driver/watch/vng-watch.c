@@ -153,8 +153,9 @@ static int watch_main(int argc, char **argv)
 	}
 	if (i >= argc)
 		return 2;
-	signal(SIGTERM, on_term);
-	signal(SIGINT, on_term);
+	/* no SA_RESTART: the blocking read() must end on SIGTERM */
+	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = on_term }, NULL);
+	sigaction(SIGINT, &(struct sigaction){ .sa_handler = on_term }, NULL);
 	fd = inotify_init1(IN_CLOEXEC);
 	if (fd < 0)
 		return 1;

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The virtio-fs notification queue (VIRTIO_FS_F_NOTIFICATION, virtio spec
+ * 1.2 section 5.11): the device returns FUSE notify messages (unique 0,
+ * error = the notify code) in buffers we keep posted on queue 1.
+ *
+ * Each message is checked like a reply (proto.h, vng_check_notify()),
+ * then applied by hostchange.c from the device's work item: in process
+ * context, one message at a time in the order the device returned them,
+ * never from the virtqueue callback.  Applying may send requests (a
+ * LOOKUP) and wait for their replies, which arrive on the request queues'
+ * own work; the notify work runs on a workqueue of its own so it never
+ * holds up a completion.  This is the one place the transport calls up
+ * into the filesystem, as a reply's completion does.
+ *
+ * Buffers: `want` of them circulate.  One that cannot be allocated is
+ * counted (notify_nobuf) and retried a second later: the queue runs short
+ * for a while, it never stalls.  Across freeze and restore the transport
+ * keeps the unused ones on the queue's waiting list and posts them again
+ * (vng_dev_reap()); at removal every buffer comes back with -ENOTCONN or
+ * through the work, and is freed.
+ */
+#include <linux/fs.h>
+#include <linux/jiffies.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/virtio.h>
+#include <linux/virtio_config.h>
+
+#include "conn.h"
+#include "hostchange.h"
+#include "notify.h"
+#include "proto.h"
+#include "transport.h"
+
+/* Buffers kept posted, when the ring has room for them. */
+#define VNG_NOTIFY_BUFS		16
+#define VNG_NOTIFY_RESTOCK_DELAY	HZ
+
+/* virtio_fs_config as in the spec; uapi headers before 6.x lack the tail */
+struct vng_virtio_fs_config {
+	__u8	tag[VNG_TAG_LEN];
+	__le32	num_request_queues;
+	__le32	notify_buf_size;
+} __packed;
+
+struct vng_notify_buf {
+	struct vng_xfer xfer;
+	struct vng_dev *dev;
+	struct list_head entry;		/* on notify.received */
+	struct scatterlist sg;
+	u8 data[];			/* notify.buf_size bytes */
+};
+
+static struct workqueue_struct *vng_notify_wq;
+
+u32 vng_notify_read_buf_size(struct virtio_device *vdev)
+{
+	u32 size;
+
+	virtio_cread_le(vdev, struct vng_virtio_fs_config, notify_buf_size,
+			&size);
+	if (size < VNG_NOTIFY_BUF_MIN || size > VNG_NOTIFY_BUF_MAX) {
+		dev_warn(&vdev->dev,
+			 "notify_buf_size %u is outside %zu..%u: notification queue not used\n",
+			 size, (size_t)VNG_NOTIFY_BUF_MIN, VNG_NOTIFY_BUF_MAX);
+		return 0;
+	}
+	return size;
+}
+
+static void vng_notify_free(struct vng_notify_buf *buf)
+{
+	struct vng_notify_queue *nq = &buf->dev->notify;
+
+	spin_lock(&nq->lock);
+	nq->have--;
+	spin_unlock(&nq->lock);
+	kfree(buf);
+}
+
+/* Interrupt-free: the transport calls this from its completion work. */
+static void vng_notify_done(struct vng_xfer *xfer, int err)
+{
+	struct vng_notify_buf *buf = container_of(xfer, struct vng_notify_buf,
+						  xfer);
+	struct vng_notify_queue *nq = &buf->dev->notify;
+
+	if (err) {
+		/* the device went away: this buffer's round is over */
+		vng_notify_free(buf);
+		return;
+	}
+	spin_lock(&nq->lock);
+	list_add_tail(&buf->entry, &nq->received);
+	spin_unlock(&nq->lock);
+	queue_work(vng_notify_wq, &nq->work);
+}
+
+/* Hands buf to the device (again); frees it when there is no device. */
+static void vng_notify_post(struct vng_notify_buf *buf)
+{
+	struct vng_dev *dev = buf->dev;
+	struct vng_xfer *xfer = &buf->xfer;
+	bool stopped;
+
+	spin_lock(&dev->notify.lock);
+	stopped = dev->notify.stopped;
+	spin_unlock(&dev->notify.lock);
+	if (stopped) {
+		vng_notify_free(buf);
+		return;
+	}
+	memset(xfer, 0, sizeof(*xfer));
+	INIT_LIST_HEAD(&xfer->entry);
+	sg_init_one(&buf->sg, buf->data, dev->notify.buf_size);
+	xfer->sgs[0] = NULL;
+	xfer->sgs[1] = &buf->sg;
+	xfer->nr_in = 1;
+	xfer->nents = 1;
+	xfer->state = VNG_XFER_IDLE;
+	xfer->done = vng_notify_done;
+	if (vng_dev_post_notify(dev, xfer))
+		vng_notify_free(buf);
+}
+
+/* Allocates and posts the buffers missing; retries later on failure. */
+static void vng_notify_stock(struct vng_dev *dev)
+{
+	struct vng_notify_queue *nq = &dev->notify;
+	struct vng_notify_buf *buf;
+
+	for (;;) {
+		spin_lock(&nq->lock);
+		if (nq->stopped || nq->have >= nq->want) {
+			spin_unlock(&nq->lock);
+			return;
+		}
+		nq->have++;
+		spin_unlock(&nq->lock);
+
+		buf = kmalloc(struct_size(buf, data, nq->buf_size),
+			      GFP_KERNEL | __GFP_NOWARN);
+		if (!buf) {
+			spin_lock(&nq->lock);
+			nq->have--;
+			spin_unlock(&nq->lock);
+			atomic64_inc(&dev->watch.notify_nobuf);
+			queue_delayed_work(vng_notify_wq, &nq->restock,
+					   VNG_NOTIFY_RESTOCK_DELAY);
+			return;
+		}
+		buf->dev = dev;
+		INIT_LIST_HEAD(&buf->entry);
+		vng_notify_post(buf);
+	}
+}
+
+static void vng_notify_restock_work(struct work_struct *work)
+{
+	struct vng_notify_queue *nq = container_of(to_delayed_work(work),
+						   struct vng_notify_queue,
+						   restock);
+
+	vng_notify_stock(container_of(nq, struct vng_dev, notify));
+}
+
+/* The session to apply host changes to, with a reference; or NULL. */
+static struct vng_conn *vng_notify_conn(struct vng_dev *dev)
+{
+	struct vng_conn *conn = NULL;
+
+	mutex_lock(&dev->conn_mutex);
+	if (dev->conn && READ_ONCE(dev->conn->connected) &&
+	    !READ_ONCE(dev->conn->closing) &&
+	    kref_get_unless_zero(&dev->conn->kref))
+		conn = dev->conn;
+	mutex_unlock(&dev->conn_mutex);
+	return conn;
+}
+
+/* Checks and applies one message the device wrote len bytes of. */
+static void vng_notify_apply(struct vng_dev *dev, const void *data, u32 len)
+{
+	struct vng_watch_stats *ws = &dev->watch;
+	struct vng_notify_msg m = {};
+	enum vng_notify_fault fault;
+	struct vng_conn *conn;
+	struct qstr name;
+	int err = 0;
+
+	atomic64_inc(&ws->notify_received);
+	conn = vng_notify_conn(dev);
+	fault = vng_check_notify(data, len, conn ? conn->minor : 0, &m);
+	if (fault) {
+		/* unknown codes are expected from newer hosts: no message */
+		if (fault != VNG_NOTIFY_UNKNOWN)
+			vng_dev_err(dev, "notify message (code %d, %u bytes) refused: %s\n",
+				    m.code, len, vng_notify_fault_str(fault));
+		atomic64_inc(&ws->notify_dropped);
+		goto out;
+	}
+	if (!conn) {
+		/* not mounted: there is no cache to make coherent */
+		atomic64_inc(&ws->notify_dropped);
+		return;
+	}
+
+	name.name = (const unsigned char *)m.name;
+	name.len = m.namelen;
+	switch (m.code) {
+	case FUSE_NOTIFY_INVAL_INODE:
+		err = vng_host_inval_inode(conn, m.nodeid, m.off, m.len);
+		break;
+	case FUSE_NOTIFY_INVAL_ENTRY:
+		err = vng_host_inval_entry(conn, m.nodeid, &name,
+					   m.flags & VNG_FUSE_EXPIRE_ONLY);
+		break;
+	case FUSE_NOTIFY_DELETE:
+		err = vng_host_delete(conn, m.nodeid, m.child, &name);
+		break;
+	}
+	/* -ENOENT: the guest does not cache that node; nothing to do */
+	if (err == -EINVAL) {
+		vng_dev_err(dev, "notify message (code %d) names an invalid node or name\n",
+			    m.code);
+		atomic64_inc(&ws->notify_dropped);
+	}
+out:
+	if (conn)
+		vng_conn_put(conn);
+}
+
+static void vng_notify_work(struct work_struct *work)
+{
+	struct vng_notify_queue *nq = container_of(work,
+						   struct vng_notify_queue,
+						   work);
+	struct vng_dev *dev = container_of(nq, struct vng_dev, notify);
+	struct vng_notify_buf *buf;
+
+	for (;;) {
+		spin_lock(&nq->lock);
+		buf = list_first_entry_or_null(&nq->received,
+					       struct vng_notify_buf, entry);
+		if (buf)
+			list_del_init(&buf->entry);
+		spin_unlock(&nq->lock);
+		if (!buf)
+			return;
+		/* the device wrote at most what we posted */
+		vng_notify_apply(dev, buf->data,
+				 min_t(u32, buf->xfer.len, nq->buf_size));
+		vng_notify_post(buf);
+		cond_resched();
+	}
+}
+
+void vng_notify_dev_init(struct vng_dev *dev, bool notify)
+{
+	struct vng_notify_queue *nq = &dev->notify;
+
+	spin_lock_init(&nq->lock);
+	INIT_LIST_HEAD(&nq->received);
+	INIT_WORK(&nq->work, vng_notify_work);
+	INIT_DELAYED_WORK(&nq->restock, vng_notify_restock_work);
+	nq->buf_size = notify ? vng_notify_read_buf_size(dev->vdev) : 0;
+	nq->stopped = !nq->buf_size;
+	dev->watch.mode = nq->buf_size ? VNG_WATCH_NOTIFY : VNG_WATCH_OFF;
+}
+
+void vng_notify_start(struct vng_dev *dev)
+{
+	struct vng_notify_queue *nq = &dev->notify;
+
+	if (!nq->buf_size)
+		return;
+	nq->want = min_t(unsigned int, VNG_NOTIFY_BUFS,
+			 dev->vqs[VNG_NOTIFY_VQ].ring_size);
+	vng_notify_stock(dev);
+}
+
+void vng_notify_stop(struct vng_dev *dev)
+{
+	struct vng_notify_queue *nq = &dev->notify;
+	struct vng_notify_buf *buf, *next;
+	LIST_HEAD(left);
+
+	spin_lock(&nq->lock);
+	nq->stopped = true;
+	spin_unlock(&nq->lock);
+	cancel_delayed_work_sync(&nq->restock);
+	/* a message being applied finishes; its buffer is then freed */
+	cancel_work_sync(&nq->work);
+
+	spin_lock(&nq->lock);
+	list_splice_init(&nq->received, &left);
+	spin_unlock(&nq->lock);
+	list_for_each_entry_safe(buf, next, &left, entry) {
+		list_del_init(&buf->entry);
+		atomic64_inc(&dev->watch.notify_dropped);
+		vng_notify_free(buf);
+	}
+	WARN_ON_ONCE(nq->have);
+}
+
+int vng_notify_init(void)
+{
+	/* ordered per device by its work item; unbound: it may sleep long */
+	vng_notify_wq = alloc_workqueue("virtiofs_ng_notify", WQ_UNBOUND, 0);
+	return vng_notify_wq ? 0 : -ENOMEM;
+}
+
+void vng_notify_exit(void)
+{
+	destroy_workqueue(vng_notify_wq);
+}
