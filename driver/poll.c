@@ -49,6 +49,7 @@
  */
 #include <linux/dcache.h>
 #include <linux/fs.h>
+#include <linux/fsnotify.h>
 #include <linux/hash.h>
 #include <linux/hashtable.h>
 #include <linux/jiffies.h>
@@ -595,8 +596,10 @@ static struct inode *vng_dcache_inode(struct dentry *parent,
 
 	if (!parent)
 		return NULL;
-	dentry = d_hash_and_lookup(parent, &name);
-	if (IS_ERR_OR_NULL(dentry))
+	/* our dentries have no d_hash: the default hash */
+	name.hash = full_name_hash(parent, name.name, name.len);
+	dentry = d_lookup(parent, &name);
+	if (!dentry)
 		return NULL;
 	if (d_really_is_positive(dentry))
 		inode = igrab(d_inode(dentry));
@@ -741,7 +744,8 @@ static u64 vng_removed_nodeid(struct vng_poll *p, struct vng_change *c,
  * A child whose attributes moved and that the guest has no dentry of
  * (perhaps an inode, which only tells its own watchers): looked up, so
  * that the event reaches the parent's watchers.  Returns the dentry to
- * put after the report, or NULL.
+ * put after the report, or NULL when the directory has no dentry either
+ * (a watch pins the inode, not its dentry).
  */
 static struct dentry *vng_poll_instantiate(struct vng_poll *p,
 					   struct vng_change *c, int *budget)
@@ -760,6 +764,25 @@ static struct dentry *vng_poll_instantiate(struct vng_poll *p,
 	vng_poll_sent(p, budget);
 	dput(parent);
 	return IS_ERR(dentry) ? NULL : dentry;
+}
+
+/*
+ * No dentry of the child to carry the event to its parent's watchers:
+ * they are told by name, as for a name event (hostchange.c told the
+ * child's own watchers).
+ */
+static void vng_poll_parent_event(struct vng_poll *p, struct vng_change *c,
+				  struct inode *inode)
+{
+	u32 mask = c->diff == VNG_DATA ? FS_MODIFY : FS_ATTRIB;
+	struct inode *dir = vng_poll_ilookup(p, c->parent);
+
+	if (!dir)
+		return;
+	fsnotify_name(mask, inode ? inode : dir, FSNOTIFY_EVENT_INODE, dir,
+		      &c->name, 0);
+	atomic64_inc(&p->conn->watch->events);
+	iput(dir);
 }
 
 static struct vng_change *vng_find_added(struct vng_poll *p,
@@ -881,6 +904,8 @@ static void vng_report_changes(struct vng_poll *p, int *budget)
 		if (!dentry)
 			dentry = vng_poll_instantiate(p, c, budget);
 		vng_report_attr(p, c->nodeid, c->diff);
+		if (!dentry)
+			vng_poll_parent_event(p, c, inode);
 		dput(dentry);
 		iput(inode);
 		/* the report's own invalidation is not a change of the guest's */
