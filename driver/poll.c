@@ -119,7 +119,10 @@ struct vng_watch {
 	struct inode *inode;		/* this tick only, referenced */
 	const void *identity;		/* the inode it was primed on */
 	bool primed;			/* attr (and snap) are a reference */
-	u32 local_changes;
+	bool polled;			/* this tick */
+	u32 local_changes;		/* when attr and snap were taken */
+	u32 lc_listed;			/* directories: at this tick's listing */
+	u32 lc_pre;			/* before this tick's reports */
 	struct vng_pattr attr;
 	/* directories */
 	struct vng_listing snap;
@@ -141,7 +144,8 @@ struct vng_change {
 	struct list_head entry;
 	enum vng_change_kind kind;
 	enum vng_pdiff diff;	/* VNG_CH_ATTR */
-	struct vng_snap_ent *ent; /* VNG_CH_ATTR: in the new snapshot */
+	/* ADDED, ATTR: the entry in the new snapshot */
+	struct vng_snap_ent *ent;
 	u64 parent;
 	u64 nodeid;		/* added: the new node; removed: the old one */
 	u64 ino;
@@ -709,8 +713,13 @@ static void vng_dir_diff(struct vng_poll *p, struct inode *dir,
 			i++;
 		if (c >= 0) {
 			inode = parent ? vng_dcache_inode(parent, n) : NULL;
-			if (!parent || !inode || !vng_ent_is(inode, n))
-				vng_change_add(p, pnode, n, VNG_CH_ADDED);
+			if (!parent || !inode || !vng_ent_is(inode, n)) {
+				struct vng_change *ch;
+
+				ch = vng_change_add(p, pnode, n, VNG_CH_ADDED);
+				if (ch)
+					ch->ent = n;
+			}
 			iput(inode);
 			j++;
 		}
@@ -813,6 +822,45 @@ static bool vng_has_removed_child(struct vng_poll *p,
 	return false;
 }
 
+/*
+ * What hostchange.c does to a node it is told about (attributes made
+ * stale) moves the node's local_changes like a change of the guest's
+ * would: the snapshot entry absorbs that, so that the next tick does not
+ * take it for the guest's.  A guest change racing with the report is
+ * absorbed only when it lands inside the call: never reported twice,
+ * at worst a host change left unreported.
+ */
+struct vng_absorb {
+	struct vng_snap_ent *ent;
+	struct inode *inode;
+	u32 before;
+};
+
+static void vng_absorb_begin(struct vng_poll *p, struct vng_absorb *a,
+			     struct vng_snap_ent *ent)
+{
+	a->ent = ent && ent->nodeid ? ent : NULL;
+	a->inode = a->ent ? vng_poll_ilookup(p, ent->nodeid) : NULL;
+	a->before = a->inode ? vng_local_changes(a->inode) : 0;
+}
+
+static void vng_absorb_end(struct vng_poll *p, struct vng_absorb *a)
+{
+	struct inode *inode;
+
+	if (!a->ent)
+		return;
+	inode = a->inode ? a->inode : vng_poll_ilookup(p, a->ent->nodeid);
+	if (inode && a->inode && a->ent->guest_had) {
+		a->ent->local_changes += vng_local_changes(inode) - a->before;
+	} else if (inode) {
+		/* met by the guest only now (the report looked it up) */
+		a->ent->guest_had = true;
+		a->ent->local_changes = vng_local_changes(inode);
+	}
+	iput(inode);
+}
+
 /* A removal, and right after it the same node's new name if it moved. */
 static void vng_report_removal(struct vng_poll *p, struct vng_change *c,
 			       int *budget)
@@ -820,6 +868,8 @@ static void vng_report_removal(struct vng_poll *p, struct vng_change *c,
 	struct vng_change *to;
 	u64 child;
 	int err;
+
+	struct vng_absorb a;
 
 	c->done = true;
 	to = vng_find_added(p, c);
@@ -830,6 +880,7 @@ static void vng_report_removal(struct vng_poll *p, struct vng_change *c,
 		vng_poll_fired(p, err);
 		return;
 	}
+	vng_absorb_begin(p, &a, to ? to->ent : NULL);
 	err = vng_host_delete(p->conn, c->parent, child, &c->name);
 	vng_poll_fired(p, err);
 	if (to) {
@@ -838,6 +889,7 @@ static void vng_report_removal(struct vng_poll *p, struct vng_change *c,
 					   false);
 		vng_poll_fired(p, err);
 	}
+	vng_absorb_end(p, &a);
 }
 
 static void vng_fresh_add(struct vng_poll *p, u64 nodeid)
@@ -871,6 +923,7 @@ static void vng_report_changes(struct vng_poll *p, int *budget)
 {
 	bool progress, last_pass = false;
 	struct vng_change *c, *tmp;
+	struct vng_absorb a;
 	struct dentry *dentry;
 	struct inode *inode;
 	int err;
@@ -891,8 +944,10 @@ static void vng_report_changes(struct vng_poll *p, int *budget)
 	list_for_each_entry(c, &p->changes, entry) {
 		if (c->kind != VNG_CH_ADDED || c->done)
 			continue;
+		vng_absorb_begin(p, &a, c->ent);
 		err = vng_host_inval_entry(p->conn, c->parent, &c->name, false);
 		vng_poll_fired(p, err);
+		vng_absorb_end(p, &a);
 		if (c->type == DT_DIR && c->nodeid)
 			vng_fresh_add(p, c->nodeid);
 	}
@@ -903,18 +958,13 @@ static void vng_report_changes(struct vng_poll *p, int *budget)
 		dentry = inode ? d_find_alias(inode) : NULL;
 		if (!dentry)
 			dentry = vng_poll_instantiate(p, c, budget);
+		vng_absorb_begin(p, &a, c->ent);
 		vng_report_attr(p, c->nodeid, c->diff);
+		vng_absorb_end(p, &a);
 		if (!dentry)
 			vng_poll_parent_event(p, c, inode);
 		dput(dentry);
 		iput(inode);
-		/* the report's own invalidation is not a change of the guest's */
-		inode = vng_poll_ilookup(p, c->nodeid);
-		if (inode) {
-			c->ent->guest_had = true;
-			c->ent->local_changes = vng_local_changes(inode);
-			iput(inode);
-		}
 	}
 	list_for_each_entry_safe(c, tmp, &p->changes, entry) {
 		list_del(&c->entry);
@@ -946,7 +996,7 @@ static int vng_poll_getattr(struct vng_poll *p, struct inode *inode,
 	return 0;
 }
 
-static void vng_poll_dir(struct vng_poll *p, struct vng_watch *w,
+static void vng_poll_dir(struct vng_poll *p, struct vng_watch *w, u32 before,
 			 int *budget)
 {
 	struct inode *dir = w->inode;
@@ -981,7 +1031,7 @@ static void vng_poll_dir(struct vng_poll *p, struct vng_watch *w,
 		return;
 	if (w->listed)
 		vng_dir_diff(p, dir, &w->snap, &new,
-			     w->local_changes != vng_local_changes(dir));
+			     w->local_changes != before);
 	else if (vng_fresh(p, w->nodeid))
 		vng_dir_diff(p, dir, &w->snap, &new, false);
 	vng_listing_free(p, &w->snap);
@@ -996,7 +1046,7 @@ static void vng_poll_one(struct vng_poll *p, struct vng_watch *w,
 	struct fuse_attr_out out;
 	struct vng_pattr now;
 	enum vng_pdiff diff = VNG_SAME;
-	u32 before;
+	u32 before, pre;
 	int err;
 
 	if (vng_is_bad(inode))
@@ -1008,26 +1058,33 @@ static void vng_poll_one(struct vng_poll *p, struct vng_watch *w,
 		inode_unlock_shared(inode);
 		return;
 	}
+	/* under the lock: no change of the guest's is half done */
 	before = vng_local_changes(inode);
 	err = vng_poll_getattr(p, inode, &out, budget);
-	if (!err && S_ISDIR(inode->i_mode))
-		vng_poll_dir(p, w, budget);
+	if (!err && S_ISDIR(inode->i_mode)) {
+		vng_poll_dir(p, w, before, budget);
+		w->lc_listed = before;
+		w->polled = true;
+	}
 	inode_unlock_shared(inode);
 	if (err)
 		return;
 
 	vng_pattr_from(&now, &out.attr);
-	if (w->primed && before == w->local_changes &&
-	    before == vng_local_changes(inode))
+	if (w->primed && before == w->local_changes)
 		diff = vng_pattr_diff(&w->attr, &now);
 	w->attr = now;
 	w->primed = true;
+	/* directories: w->local_changes is settled after the reports */
+	if (S_ISDIR(inode->i_mode))
+		return;
+	pre = vng_local_changes(inode);
 	if (diff != VNG_SAME) {
 		atomic64_inc(&vng_poll_stats(p)->differences);
 		vng_report_attr(p, w->nodeid, diff);
 	}
 	/* the report's own invalidation is not a change of the guest's */
-	w->local_changes = vng_local_changes(inode);
+	w->local_changes = before + (vng_local_changes(inode) - pre);
 }
 
 /* ---- the tick ---------------------------------------------------------- */
@@ -1060,14 +1117,19 @@ static void vng_poll_tick(struct work_struct *work)
 		visited++;
 		vng_poll_one(p, w, &budget);
 	}
+	list_for_each_entry(w, &p->watches, entry)
+		if (w->polled)
+			w->lc_pre = vng_local_changes(w->inode);
 	vng_report_changes(p, &budget);
 
 	list_for_each_entry(w, &p->watches, entry) {
 		if (!w->inode)
 			continue;
-		/* directories: what the guest did during the reports */
-		if (S_ISDIR(w->inode->i_mode))
-			w->local_changes = vng_local_changes(w->inode);
+		/* directories: the reports' own invalidations are absorbed */
+		if (w->polled)
+			w->local_changes = w->lc_listed +
+				(vng_local_changes(w->inode) - w->lc_pre);
+		w->polled = false;
 		iput(w->inode);
 		w->inode = NULL;
 	}
