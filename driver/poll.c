@@ -611,20 +611,20 @@ static struct inode *vng_dcache_inode(struct dentry *parent,
 	return inode;
 }
 
+/*
+ * The host's inode number says which node a name is: a nodeid is only
+ * stable while someone holds a lookup reference, and the listing's own
+ * references are given back at once.
+ */
 static bool vng_same_node(const struct vng_snap_ent *a,
 			  const struct vng_snap_ent *b)
 {
-	if (a->type != b->type)
-		return false;
-	if (a->nodeid || b->nodeid)
-		return a->nodeid == b->nodeid;
-	return a->ino == b->ino;
+	return a->type == b->type && a->ino == b->ino;
 }
 
 static bool vng_ent_is(struct inode *inode, const struct vng_snap_ent *e)
 {
-	return e->nodeid ? vng_nodeid(inode) == e->nodeid :
-			   vng_i(inode)->orig_ino == e->ino;
+	return vng_i(inode)->orig_ino == e->ino;
 }
 
 /*
@@ -728,9 +728,10 @@ static void vng_dir_diff(struct vng_poll *p, struct inode *dir,
 }
 
 /*
- * The nodeid a removed name had, for the DELETE: from the listing
- * (READDIRPLUS); with plain READDIR the new name's node when the name
- * moved (looked up), else 0.
+ * The nodeid a removed name had, for the DELETE: the listing's when the
+ * guest holds that node (then it is still the node's), else, when the
+ * name moved, the new name's (looked up), else the listing's (0 with
+ * plain READDIR).
  */
 static u64 vng_removed_nodeid(struct vng_poll *p, struct vng_change *c,
 			      struct vng_change *to, int *budget)
@@ -738,10 +739,13 @@ static u64 vng_removed_nodeid(struct vng_poll *p, struct vng_change *c,
 	struct fuse_entry_out out;
 	struct inode *inode;
 
-	if (c->nodeid)
+	inode = c->nodeid ? vng_poll_ilookup(p, c->nodeid) : NULL;
+	if (inode) {
+		iput(inode);
 		return c->nodeid;
+	}
 	if (!to)
-		return 0;
+		return c->nodeid;
 	if (vng_lookup_name(p->sb, to->parent, &to->name, &out, &inode))
 		return 0;
 	vng_poll_sent(p, budget);
@@ -776,20 +780,23 @@ static struct dentry *vng_poll_instantiate(struct vng_poll *p,
 }
 
 /*
- * No dentry of the child to carry the event to its parent's watchers:
- * they are told by name, as for a name event (hostchange.c told the
- * child's own watchers).
+ * No dentry of the child to carry the event to its parent's watchers
+ * (hostchange.c told the child's own): they get it as an event on a
+ * child, with its name, as fsnotify_parent() would have sent it.
  */
 static void vng_poll_parent_event(struct vng_poll *p, struct vng_change *c,
 				  struct inode *inode)
 {
 	u32 mask = c->diff == VNG_DATA ? FS_MODIFY : FS_ATTRIB;
-	struct inode *dir = vng_poll_ilookup(p, c->parent);
+	struct inode *dir;
 
+	if (!inode || !vng_fsnotify_sb_watched(p->sb))
+		return;
+	dir = vng_poll_ilookup(p, c->parent);
 	if (!dir)
 		return;
-	fsnotify_name(mask, inode ? inode : dir, FSNOTIFY_EVENT_INODE, dir,
-		      &c->name, 0);
+	fsnotify(mask | FS_EVENT_ON_CHILD, inode, FSNOTIFY_EVENT_INODE, dir,
+		 &c->name, inode, 0);
 	atomic64_inc(&p->conn->watch->events);
 	iput(dir);
 }
@@ -802,7 +809,7 @@ static struct vng_change *vng_find_added(struct vng_poll *p,
 	list_for_each_entry(it, &p->changes, entry) {
 		if (it->done || it->kind != VNG_CH_ADDED || it->type != c->type)
 			continue;
-		if (c->nodeid ? it->nodeid == c->nodeid : it->ino == c->ino)
+		if (it->ino == c->ino)
 			return it;
 	}
 	return NULL;
@@ -923,6 +930,7 @@ static void vng_report_changes(struct vng_poll *p, int *budget)
 {
 	bool progress, last_pass = false;
 	struct vng_change *c, *tmp;
+	struct fuse_entry_out out;
 	struct vng_absorb a;
 	struct dentry *dentry;
 	struct inode *inode;
@@ -958,6 +966,10 @@ static void vng_report_changes(struct vng_poll *p, int *budget)
 		dentry = inode ? d_find_alias(inode) : NULL;
 		if (!dentry)
 			dentry = vng_poll_instantiate(p, c, budget);
+		/* the event needs the child: an inode at least */
+		if (!inode && !dentry &&
+		    !vng_lookup_name(p->sb, c->parent, &c->name, &out, &inode))
+			vng_poll_sent(p, budget);
 		vng_absorb_begin(p, &a, c->ent);
 		vng_report_attr(p, c->nodeid, c->diff);
 		vng_absorb_end(p, &a);
