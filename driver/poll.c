@@ -173,10 +173,11 @@ struct vng_poll {
 	 * Directories this poller reported as created: a watcher (inotifywait
 	 * -r) adds its watch after the event, so the first listing would
 	 * miss what the host put inside meanwhile; it is compared with an
-	 * empty one instead.  A ring of nodeids, the tick they were reported.
+	 * empty one instead.  A ring of the host's inode numbers (nodeids of
+	 * a listing are not stable), the tick they were reported.
 	 */
 	struct {
-		u64 nodeid;
+		u64 ino;
 		u64 tick;
 	} fresh[VNG_POLL_FRESH];
 	unsigned int fresh_next;
@@ -899,22 +900,22 @@ static void vng_report_removal(struct vng_poll *p, struct vng_change *c,
 	vng_absorb_end(p, &a);
 }
 
-static void vng_fresh_add(struct vng_poll *p, u64 nodeid)
+static void vng_fresh_add(struct vng_poll *p, u64 ino)
 {
-	p->fresh[p->fresh_next].nodeid = nodeid;
+	p->fresh[p->fresh_next].ino = ino;
 	p->fresh[p->fresh_next].tick = p->tick;
 	p->fresh_next = (p->fresh_next + 1) % VNG_POLL_FRESH;
 }
 
 /* Reported as created lately and not listed since; forgets it. */
-static bool vng_fresh(struct vng_poll *p, u64 nodeid)
+static bool vng_fresh(struct vng_poll *p, u64 ino)
 {
 	unsigned int i;
 
 	for (i = 0; i < VNG_POLL_FRESH; i++) {
-		if (p->fresh[i].nodeid != nodeid)
+		if (!ino || p->fresh[i].ino != ino)
 			continue;
-		p->fresh[i].nodeid = 0;
+		p->fresh[i].ino = 0;
 		if (p->fresh[i].tick + VNG_POLL_FRESH_TICKS >= p->tick)
 			return true;
 	}
@@ -956,8 +957,8 @@ static void vng_report_changes(struct vng_poll *p, int *budget)
 		err = vng_host_inval_entry(p->conn, c->parent, &c->name, false);
 		vng_poll_fired(p, err);
 		vng_absorb_end(p, &a);
-		if (c->type == DT_DIR && c->nodeid)
-			vng_fresh_add(p, c->nodeid);
+		if (c->type == DT_DIR && c->ino)
+			vng_fresh_add(p, c->ino);
 	}
 	list_for_each_entry(c, &p->changes, entry) {
 		if (c->kind != VNG_CH_ATTR)
@@ -1044,7 +1045,7 @@ static void vng_poll_dir(struct vng_poll *p, struct vng_watch *w, u32 before,
 	if (w->listed)
 		vng_dir_diff(p, dir, &w->snap, &new,
 			     w->local_changes != before);
-	else if (vng_fresh(p, w->nodeid))
+	else if (vng_fresh(p, vng_i(dir)->orig_ino))
 		vng_dir_diff(p, dir, &w->snap, &new, false);
 	vng_listing_free(p, &w->snap);
 	w->snap = new;
