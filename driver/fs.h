@@ -35,6 +35,7 @@
 
 #include "conn.h"
 #include "request.h"
+#include "watch.h"
 
 #define VNG_ROOT_ID FUSE_ROOT_ID
 
@@ -62,6 +63,9 @@ struct vng_mount_opts {
 	kuid_t user_id;
 	kgid_t group_id;
 	umode_t rootmode;
+	enum vng_watch_mode watch;	/* watch= (watch.h) */
+	bool watch_set;			/* given; else from the session */
+	unsigned int watch_ms;		/* watch=poll:MS */
 };
 
 /* s_fs_info */
@@ -72,6 +76,8 @@ struct vng_sb {
 	struct vng_mount_opts opts;
 	/* root is a host submount (not FUSE_ROOT_ID): never shared by tag */
 	bool submount;
+	/* watch=poll: the poller (poll.c); NULL otherwise */
+	struct vng_poll *poll;
 };
 
 static inline struct vng_sb *vng_sb(const struct super_block *sb)
@@ -107,6 +113,11 @@ struct vng_inode {
 	u64 attr_expires;
 	/* STATX_* fields that must be refreshed before use */
 	u32 inval_mask;
+	/*
+	 * Bumped (under lock) by the guest's own changes of this inode, so
+	 * that watch=poll does not report them again as the host's (poll.c).
+	 */
+	u32 local_changes;
 	/* the host's orig_ino, for st_ino when it differs from nodeid */
 	u64 orig_ino;
 	/* the host's st_blksize (i_blkbits stays a page cache block size) */
@@ -219,6 +230,8 @@ void vng_change_attributes(struct inode *inode, const struct fuse_attr *attr,
 /* Marks attributes stale so the next getattr asks the host. */
 void vng_invalidate_attr(struct inode *inode);
 void vng_invalidate_attr_mask(struct inode *inode, u32 mask);
+/* The guest itself is changing the inode (see vng_inode.local_changes). */
+void vng_note_local_change(struct inode *inode);
 /* Refreshes the attributes if they expired (or always when forced). */
 int vng_update_attributes(struct inode *inode, struct file *file, u32 mask);
 /* jiffies64 deadline from a (sec, nsec) timeout, honouring cache=none */

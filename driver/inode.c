@@ -74,6 +74,7 @@ struct inode *vng_alloc_inode(struct super_block *sb)
 	vi->orig_ino = 0;
 	vi->blksize = 0;
 	vi->state = 0;
+	vi->local_changes = 0;
 	mutex_init(&vi->io_lock);
 	spin_lock_init(&vi->lock);
 	INIT_LIST_HEAD(&vi->write_files);
@@ -158,12 +159,20 @@ u64 vng_timeout(struct super_block *sb, u64 sec, u32 nsec)
 	return get_jiffies_64() + timespec64_to_jiffies(&ts);
 }
 
+/*
+ * Attributes the guest's own reads and writes-to-cache make stale without
+ * the file having changed in a way a watcher would hear of.
+ */
+#define VNG_NOT_A_CHANGE	(STATX_ATIME | STATX_BLOCKS)
+
 void vng_invalidate_attr_mask(struct inode *inode, u32 mask)
 {
 	struct vng_inode *vi = vng_i(inode);
 
 	spin_lock(&vi->lock);
 	vi->inval_mask |= mask;
+	if (mask & ~VNG_NOT_A_CHANGE)
+		vi->local_changes++;
 	spin_unlock(&vi->lock);
 }
 
@@ -174,6 +183,16 @@ void vng_invalidate_attr(struct inode *inode)
 	spin_lock(&vi->lock);
 	vi->inval_mask = ~0U;
 	vi->attr_expires = 0;
+	vi->local_changes++;
+	spin_unlock(&vi->lock);
+}
+
+void vng_note_local_change(struct inode *inode)
+{
+	struct vng_inode *vi = vng_i(inode);
+
+	spin_lock(&vi->lock);
+	vi->local_changes++;
 	spin_unlock(&vi->lock);
 }
 
@@ -854,6 +873,8 @@ int vng_setattr(VNG_IDMAP_PARAM struct dentry *dentry,
 	err = vng_setattr_prepare(VNG_IDMAP, dentry, ia);
 	if (err)
 		return err;
+	/* before the host sees it: watch=poll must not report it */
+	vng_note_local_change(inode);
 
 	if (ia->ia_valid & ATTR_OPEN) {
 		/*

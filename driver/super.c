@@ -44,6 +44,7 @@ enum {
 	OPT_DAX,
 	OPT_DAX_ENUM,
 	OPT_CACHE,
+	OPT_WATCH,
 };
 
 static const struct constant_table vng_dax_enums[] = {
@@ -70,6 +71,7 @@ static const struct fs_parameter_spec vng_fs_parameters[] = {
 	fsparam_flag("dax",		OPT_DAX),
 	fsparam_enum("dax",		OPT_DAX_ENUM, vng_dax_enums),
 	fsparam_enum("cache",		OPT_CACHE, vng_cache_enums),
+	fsparam_string("watch",		OPT_WATCH),
 	{}
 };
 
@@ -85,6 +87,50 @@ struct vng_fs_ctx {
 	/* given explicitly: a remount may not change them */
 	bool cache_set;
 };
+
+/* watch=notify|poll[:MS]|off (watch.h) */
+static int vng_parse_watch(struct fs_context *fc, struct vng_mount_opts *o,
+			   const char *val)
+{
+	unsigned int ms = VNG_POLL_MS_DEFAULT;
+
+	if (!strcmp(val, "off")) {
+		o->watch = VNG_WATCH_OFF;
+	} else if (!strcmp(val, "notify")) {
+		o->watch = VNG_WATCH_NOTIFY;
+	} else if (!strncmp(val, "poll", 4) &&
+		   (!val[4] || val[4] == ':')) {
+		if (val[4] && kstrtouint(val + 5, 10, &ms))
+			return invalfc(fc, "watch=%s: the interval is a number of milliseconds",
+				       val);
+		if (ms < VNG_POLL_MS_MIN || ms > VNG_POLL_MS_MAX)
+			return invalfc(fc, "watch=%s: the interval must be %u..%u ms",
+				       val, VNG_POLL_MS_MIN, VNG_POLL_MS_MAX);
+		o->watch = VNG_WATCH_POLL;
+	} else {
+		return invalfc(fc, "watch=%s: use notify, poll, poll:MS or off",
+			       val);
+	}
+	o->watch_ms = ms;
+	o->watch_set = true;
+	return 0;
+}
+
+/*
+ * watch= against what the session offers: not given means the notification
+ * queue when the host has one, else nothing.
+ */
+static int vng_resolve_watch(struct fs_context *fc, struct vng_mount_opts *o,
+			     const struct vng_conn *conn)
+{
+	if (!o->watch_set)
+		o->watch = vng_conn_has_notify(conn) ? VNG_WATCH_NOTIFY :
+						       VNG_WATCH_OFF;
+	if (o->watch == VNG_WATCH_NOTIFY && !vng_conn_has_notify(conn))
+		return invalfc(fc, "watch=notify: '%s' has no notification queue; use poll",
+			       vng_conn_tag(conn));
+	return 0;
+}
 
 static const char *vng_cache_name(enum vng_cache_policy c)
 {
@@ -172,6 +218,8 @@ static int vng_parse_param(struct fs_context *fc, struct fs_parameter *param)
 		o->cache = result.uint_32;
 		ctx->cache_set = true;
 		break;
+	case OPT_WATCH:
+		return vng_parse_watch(fc, o, param->string);
 	default:
 		return -EINVAL;
 	}
@@ -254,6 +302,11 @@ static int vng_show_options(struct seq_file *m, struct dentry *root)
 
 	seq_printf(m, ",cache=%s", vng_cache_name(o->cache));
 	seq_printf(m, ",dax=%s", vng_dax_name(o->dax));
+	if (o->watch == VNG_WATCH_POLL)
+		seq_printf(m, ",watch=poll:%u", o->watch_ms);
+	else
+		seq_printf(m, ",watch=%s",
+			   o->watch == VNG_WATCH_NOTIFY ? "notify" : "off");
 	if (o->rootmode_set)
 		seq_printf(m, ",rootmode=%o", o->rootmode);
 	if (o->user_id_set)
@@ -375,10 +428,16 @@ static int vng_set_super(struct super_block *sb, struct fs_context *fc)
 	return 0;
 }
 
+static bool vng_watch_poll(struct super_block *sb)
+{
+	return vng_sb(sb)->opts.watch == VNG_WATCH_POLL;
+}
+
 static bool vng_same_opts(const struct vng_mount_opts *a,
 			  const struct vng_mount_opts *b)
 {
 	return a->cache == b->cache && a->dax == b->dax &&
+	       a->watch == b->watch && a->watch_ms == b->watch_ms &&
 	       a->default_permissions == b->default_permissions &&
 	       a->allow_other == b->allow_other;
 }
@@ -418,6 +477,8 @@ static int vng_get_sb(struct fs_context *fc, struct vng_conn *conn,
 
 	if (!sb->s_root) {
 		err = vng_fill_super(sb, root_nodeid);
+		if (!err && vng_watch_poll(sb))
+			err = vng_poll_start(sb, vng_sb(sb)->opts.watch_ms);
 		if (err) {
 			deactivate_locked_super(sb);
 			return err;
@@ -498,6 +559,12 @@ again:
 			       fc->source, why);
 	}
 
+	err = vng_resolve_watch(fc, o, conn);
+	if (err) {
+		vng_conn_put(conn);
+		return err;
+	}
+
 	/* our own reference, to tell a lost race from other errors */
 	vng_conn_get(conn);
 	err = vng_get_sb(fc, conn, o, VNG_ROOT_ID, vng_test_super);
@@ -526,13 +593,16 @@ static void vng_free_fc(struct fs_context *fc)
 /*
  * mount -o remount: ro/rw and the other generic flags are applied by the
  * VFS.  The options of the session cannot change under open files, but
- * mount(8) repeats them all on remount, so the same values are accepted.
+ * mount(8) repeats them all on remount, so the same values are accepted;
+ * watch= alone may change.
  */
 static int vng_reconfigure(struct fs_context *fc)
 {
 	struct vng_fs_ctx *ctx = fc->fs_private;
 	struct super_block *sb = fc->root->d_sb;
-	const struct vng_mount_opts *cur = &vng_sb(sb)->opts;
+	struct vng_mount_opts *cur = &vng_sb(sb)->opts;
+	struct vng_mount_opts *o = &ctx->opts;
+	int err;
 
 	if (ctx->cache_set && ctx->opts.cache != cur->cache)
 		return invalfc(fc, "cache= cannot be changed by remount (is %s)",
@@ -540,6 +610,20 @@ static int vng_reconfigure(struct fs_context *fc)
 	if (ctx->opts.dax_set && ctx->opts.dax != cur->dax)
 		return invalfc(fc, "dax= cannot be changed by remount (is %s)",
 			       vng_dax_name(cur->dax));
+	/* watch= may change: polling starts, stops or changes its pace */
+	if (o->watch_set) {
+		err = vng_resolve_watch(fc, o, vng_sb_conn(sb));
+		if (err)
+			return err;
+		if (o->watch == VNG_WATCH_POLL)
+			err = vng_poll_start(sb, o->watch_ms);
+		else
+			vng_poll_stop(sb);
+		if (err)
+			return err;
+		cur->watch = o->watch;
+		cur->watch_ms = o->watch_ms;
+	}
 	sync_filesystem(sb);
 	return 0;
 }
@@ -607,6 +691,8 @@ static void vng_kill_sb(struct super_block *sb)
 	struct vng_sb *vsb = vng_sb(sb);
 	bool last = false;
 
+	/* no poll may reach the host once the session starts to end */
+	vng_poll_stop(sb);
 	if (vsb && !list_empty(&vsb->conn_entry))
 		last = vng_conn_del_sb(vsb->conn, &vsb->conn_entry);
 	/*

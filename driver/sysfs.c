@@ -179,8 +179,53 @@ static const struct attribute_group vng_dev_group = {
 	.attrs = vng_dev_attrs,
 };
 
+/* ---- poll/: watch=poll's counters (poll.c) ----------------------------- */
+
+static ssize_t poll_sent_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&to_vng_dev(kobj)->watch.polls));
+}
+
+static ssize_t poll_differences_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	struct vng_poll_stats *st = &to_vng_dev(kobj)->poll_stats;
+
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&st->differences));
+}
+
+static ssize_t poll_reported_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	struct vng_poll_stats *st = &to_vng_dev(kobj)->poll_stats;
+
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&st->reported));
+}
+
+static struct kobj_attribute vng_attr_poll_sent =
+	__ATTR(sent, 0444, poll_sent_show, NULL);
+static struct kobj_attribute vng_attr_poll_differences =
+	__ATTR(differences, 0444, poll_differences_show, NULL);
+static struct kobj_attribute vng_attr_poll_reported =
+	__ATTR(reported, 0444, poll_reported_show, NULL);
+
+static struct attribute *vng_poll_attrs[] = {
+	&vng_attr_poll_sent.attr,
+	&vng_attr_poll_differences.attr,
+	&vng_attr_poll_reported.attr,
+	NULL,
+};
+
+static const struct attribute_group vng_poll_group = {
+	.name = "poll",
+	.attrs = vng_poll_attrs,
+};
+
 static const struct attribute_group *vng_dev_groups[] = {
 	&vng_dev_group,
+	&vng_poll_group,
 	&vng_dax_attr_group,	/* DAX hook: dax_* files with a window */
 	NULL,
 };

@@ -25,6 +25,9 @@
  *       ("hiprio", "requests.0", ...), each with the counters
  *       sent, completed (buffers), in_flight (on the ring now) and
  *       waiting (queued for room on a full ring)
+ *   /sys/fs/virtiofs_ng/<N>/poll/               watch=poll (poll.c): sent
+ *       (requests), differences (host changes found) and reported
+ *       (handed to hostchange.c and applied)
  */
 #ifndef VNG_SYSFS_H
 #define VNG_SYSFS_H

@@ -105,6 +105,15 @@ enum vng_dev_state {
 	VNG_DEV_REMOVED,	/* gone: everything fails with -ENOTCONN */
 };
 
+/*
+ * watch=poll's findings (poll.c), /sys/fs/virtiofs_ng/<N>/poll/ (the
+ * requests it sends are watch.polls)
+ */
+struct vng_poll_stats {
+	atomic64_t differences;		/* changes the polls found */
+	atomic64_t reported;		/* and reported to hostchange.c */
+};
+
 struct vng_dev {
 	struct kobject kobj;		/* the reference count; sysfs.c */
 	struct virtio_device *vdev;	/* NULL once removed */
@@ -165,6 +174,7 @@ struct vng_dev {
 	/* the DAX window (dax_dev.c); NULL without one */
 	struct vng_dax *dax;
 	struct kobject *queues_kobj;	/* queues/ */
+	struct vng_poll_stats poll_stats;
 };
 
 /* ---- transport.c ------------------------------------------------------ */

@@ -22,6 +22,7 @@
 #include <linux/uio.h>
 #include <linux/writeback.h>
 #include <linux/dcache.h>
+#include <linux/namei.h>
 #include <linux/kobject.h>
 #include <linux/cred.h>
 #include <linux/capability.h>
@@ -72,6 +73,20 @@ static inline struct dentry *vng_d_alloc_parallel(struct dentry *parent,
 	return d_alloc_parallel(parent, name, wq);
 #else
 	return d_alloc_parallel(parent, name);
+#endif
+}
+
+/*
+ * 6.16+: a name is looked up without permission checks (watch=poll asks
+ * on behalf of the host, not of a process) by lookup_noperm_unlocked().
+ */
+static inline struct dentry *vng_lookup_noperm_unlocked(struct qstr *name,
+							struct dentry *base)
+{
+#ifdef HAVE_LOOKUP_NOPERM_UNLOCKED
+	return lookup_noperm_unlocked(name, base);
+#else
+	return lookup_one_len_unlocked(name->name, base, name->len);
 #endif
 }
 

@@ -463,6 +463,10 @@ static int cmd_status(const char *arg)
 		putchar('\n');
 	}
 	closedir(dir);
+	/* watch=poll (issue 14): the requests polling sent, what it found */
+	show_attr(d->fsdir, "poll/sent", "poll_sent");
+	show_attr(d->fsdir, "poll/differences", "poll_diffs");
+	show_attr(d->fsdir, "poll/reported", "poll_reported");
 	return EX_OK;
 }
 
