@@ -118,22 +118,27 @@ events() {
 		same_cookie events.rename.paired "$T/f1" "$T/f2"
 	in_order events.order.f1 "CREATE $T/f1" "MODIFY $T/f1" "ATTRIB $T/f1" "MOVED_FROM $T/f1"
 
-	# across directories
+	# across directories.  With watch=poll (NOTIFY_POLL=1) the two
+	# directories are listed one after the other: a move between the two
+	# listings is seen as a delete and a create (a documented limit)
+	FROM=MOVED_FROM TO=MOVED_TO
+	[ "${NOTIFY_POLL:-0}" = 1 ] && FROM="(MOVED_FROM|DELETE)" TO="(MOVED_TO|CREATE)"
 	host mkdir tree/d && expect events.mkdir "CREATE[|]ISDIR $T/d"
-	host mv tree/f2 tree/d/f3 && expect events.xrename.from "MOVED_FROM $T/f2" &&
-		expect events.xrename.to "MOVED_TO $T/d/f3" &&
-		same_cookie events.xrename.paired "$T/f2" "$T/d/f3"
+	host mv tree/f2 tree/d/f3 && expect events.xrename.from "$FROM $T/f2" &&
+		expect events.xrename.to "$TO $T/d/f3" &&
+		{ [ "${NOTIFY_POLL:-0}" = 1 ] && ! grep -q " MOVED_TO $T/d/f3 " $EV ||
+		  same_cookie events.xrename.paired "$T/f2" "$T/d/f3"; }
 	host append tree/d/f3 more && expect events.write.moved "MODIFY $T/d/f3"
 
 	# an editor's save: written elsewhere, renamed over the file
 	host replace tree/d/f3 new && expect events.replace "(MOVED_TO|CREATE) $T/d/f3"
 	host rm tree/d/f3 && expect events.delete "DELETE $T/d/f3"
-	in_order events.order.f3 "MOVED_TO $T/d/f3" "MODIFY $T/d/f3" "DELETE $T/d/f3"
+	in_order events.order.f3 "$TO $T/d/f3" "MODIFY $T/d/f3" "DELETE $T/d/f3"
 
 	# directories: rename across, remove, replace by a new one
 	host mkdir tree/e && expect events.mkdir2 "CREATE[|]ISDIR $T/e"
-	host mv tree/d tree/e/d2 && expect events.dir.rename.from "MOVED_FROM[|]ISDIR $T/d" &&
-		expect events.dir.rename.to "MOVED_TO[|]ISDIR $T/e/d2"
+	host mv tree/d tree/e/d2 && expect events.dir.rename.from "$FROM[|]ISDIR $T/d" &&
+		expect events.dir.rename.to "$TO[|]ISDIR $T/e/d2"
 	host rmdir tree/e/d2 && expect events.rmdir "DELETE[|]ISDIR $T/e/d2"
 	# the watcher must watch r before x appears (as with any recursive
 	# inotify watcher: changes in a directory nobody watches yet are lost)
