@@ -229,6 +229,7 @@ void vng_change_attributes(struct inode *inode, const struct fuse_attr *attr,
 			   u64 attr_valid, u64 attr_version);
 /* Marks attributes stale so the next getattr asks the host. */
 void vng_invalidate_attr(struct inode *inode);
+void vng_invalidate_attr_host(struct inode *inode);
 void vng_invalidate_attr_mask(struct inode *inode, u32 mask);
 /* The guest itself is changing the inode (see vng_inode.local_changes). */
 void vng_note_local_change(struct inode *inode);

@@ -108,7 +108,7 @@ static void vng_hc_stale_attr(struct vng_conn *conn, struct inode *inode)
 	spin_lock(&vi->lock);
 	vi->attr_version = atomic64_inc_return(&conn->attr_version);
 	spin_unlock(&vi->lock);
-	vng_invalidate_attr(inode);
+	vng_invalidate_attr_host(inode);
 	if (IS_POSIXACL(inode))
 		forget_all_cached_acls(inode);
 }
@@ -233,7 +233,7 @@ static void vng_hc_unlinked(struct vng_conn *conn, struct inode *inode)
 		drop_nlink(inode);
 	gone = !inode->i_nlink;
 	spin_unlock(&vi->lock);
-	vng_invalidate_attr(inode);
+	vng_invalidate_attr_host(inode);
 	if (gone) {
 		vng_hc_counted(conn, inode->i_sb);
 		fsnotify_inoderemove(inode);

@@ -176,15 +176,31 @@ void vng_invalidate_attr_mask(struct inode *inode, u32 mask)
 	spin_unlock(&vi->lock);
 }
 
-void vng_invalidate_attr(struct inode *inode)
+static void vng_invalidate_attr_all(struct inode *inode, bool local)
 {
 	struct vng_inode *vi = vng_i(inode);
 
 	spin_lock(&vi->lock);
 	vi->inval_mask = ~0U;
 	vi->attr_expires = 0;
-	vi->local_changes++;
+	if (local)
+		vi->local_changes++;
 	spin_unlock(&vi->lock);
+}
+
+void vng_invalidate_attr(struct inode *inode)
+{
+	vng_invalidate_attr_all(inode, true);
+}
+
+/*
+ * The host told us (notification queue, polling) that the inode changed:
+ * stale attributes, but not a change of the guest's own, which the poller
+ * would then leave unreported (vng_inode.local_changes).
+ */
+void vng_invalidate_attr_host(struct inode *inode)
+{
+	vng_invalidate_attr_all(inode, false);
 }
 
 void vng_note_local_change(struct inode *inode)

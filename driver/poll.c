@@ -831,10 +831,13 @@ static bool vng_has_removed_child(struct vng_poll *p,
 }
 
 /*
- * What hostchange.c does to a node it is told about (attributes made
- * stale) moves the node's local_changes like a change of the guest's
- * would: the snapshot entry absorbs that, so that the next tick does not
- * take it for the guest's.  A guest change racing with the report is
+ * hostchange.c makes a node's attributes stale without moving its
+ * local_changes (vng_invalidate_attr_host()): a report must never pass for
+ * a change of the guest's, or the node's next host change goes unreported
+ * (a move seen as delete + create reported the node through two
+ * directories' snapshots).  Whatever else a report does to the node (the
+ * LOOKUP that first instantiates it) the snapshot entry absorbs, so that
+ * the next tick does not take it for the guest's.  A guest change racing with the report is
  * absorbed only when it lands inside the call: never reported twice,
  * at worst a host change left unreported.
  */

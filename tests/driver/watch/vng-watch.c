@@ -63,7 +63,7 @@ static const char *wd_path(int wd)
 #define MASK (IN_CREATE | IN_DELETE | IN_MODIFY | IN_ATTRIB | IN_MOVED_FROM | \
 	      IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_CLOSE_WRITE)
 
-static int add_watch(int fd, const char *path, bool recursive);
+static int add_watch(int fd, const char *path, bool recursive, bool only_dir);
 
 static int add_tree(int fd, const char *path)
 {
@@ -77,14 +77,15 @@ static int add_tree(int fd, const char *path)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = 0;
-		add_watch(fd, line, false);
+		add_watch(fd, line, false, true);
 	}
 	return pclose(f) == 0 ? 0 : -1;
 }
 
-static int add_watch(int fd, const char *path, bool recursive)
+/* only_dir: a directory found in the tree (not what it was replaced by) */
+static int add_watch(int fd, const char *path, bool recursive, bool only_dir)
 {
-	int wd = inotify_add_watch(fd, path, MASK | IN_ONLYDIR);
+	int wd = inotify_add_watch(fd, path, MASK | (only_dir ? IN_ONLYDIR : 0));
 
 	if (wd < 0) {
 		fprintf(stderr, "vng-watch: %s: %s\n", path, strerror(errno));
@@ -164,7 +165,7 @@ static int watch_main(int argc, char **argv)
 	if (fd < 0)
 		return 1;
 	for (; i < argc; i++)
-		if (add_watch(fd, argv[i], recursive) < 0)
+		if (add_watch(fd, argv[i], recursive, recursive) < 0)
 			return 1;
 	printf("READY\n");
 	fflush(stdout);
@@ -190,7 +191,7 @@ static int watch_main(int argc, char **argv)
 			/* watched before it is printed: a test may go on then */
 			if (recursive && (ev->mask & IN_ISDIR) &&
 			    (ev->mask & (IN_CREATE | IN_MOVED_TO)))
-				add_watch(fd, path, true);
+				add_watch(fd, path, true, true);
 			if (ev->cookie)
 				printf("EV %llu %s %s cookie=%u\n",
 				       (unsigned long long)t, names, path,
