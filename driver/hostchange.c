@@ -227,11 +227,13 @@ static void vng_hc_unlinked(struct vng_conn *conn, struct inode *inode)
 
 	spin_lock(&vi->lock);
 	vi->attr_version = atomic64_inc_return(&conn->attr_version);
+	/* only the name that takes the last link away reports the inode gone */
+	gone = inode->i_nlink > 0;
 	if (S_ISDIR(inode->i_mode))
 		clear_nlink(inode);
 	else if (inode->i_nlink > 0)
 		drop_nlink(inode);
-	gone = !inode->i_nlink;
+	gone = gone && !inode->i_nlink;
 	spin_unlock(&vi->lock);
 	vng_invalidate_attr_host(inode);
 	if (gone) {
@@ -518,9 +520,11 @@ static int vng_hc_delete_sb(struct vng_conn *conn, struct super_block *sb,
 		/*
 		 * Unhashed whatever it names: if it is another node than the
 		 * host says, the guest's view is stale anyway.  d_invalidate()
-		 * also drops a directory's subtree and detaches submounts.
+		 * also drops a directory's subtree; a guest mount on it is
+		 * not detached behind the user's back (as fs/fuse refuses a
+		 * DELETE of a mountpoint): the name only expires.
 		 */
-		vng_hc_drop_dentry(entry, false);
+		vng_hc_drop_dentry(entry, d_mountpoint(entry));
 		dput(entry);
 	}
 	inode_unlock(dir);

@@ -549,9 +549,15 @@ static int vng_poll_list(struct vng_poll *p, struct inode *dir,
 				break;
 			}
 			in.offset = d->off;
-			if (!full && !vng_listing_add(p, l, cap, d,
-						      plus ? &dp->entry_out : NULL))
+			if (full) {
+				/* past the cap: the lookup reference goes back */
+				if (plus && dp->entry_out.nodeid &&
+				    !vng_dot_or_dotdot(d->name, d->namelen))
+					vng_forget(conn, dp->entry_out.nodeid, 1);
+			} else if (!vng_listing_add(p, l, cap, d,
+						    plus ? &dp->entry_out : NULL)) {
 				full = true;
+			}
 		}
 		if (err)
 			break;
