@@ -2,6 +2,7 @@
 /* --fault SPEC parsing and matching; the grammar is in fs_fault.h. */
 #include <errno.h>
 #include <linux/fuse.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,12 +12,21 @@
 
 #define OPCODE_ALL	0xffffffffu
 
-enum fault_action { ACT_DELAY, ACT_ERROR, ACT_DROP, ACT_CORRUPT };
+enum fault_action {
+	ACT_DELAY, ACT_DELAY_ASYNC, ACT_ERROR, ACT_DROP, ACT_CORRUPT
+};
+
+/* ":first=N" takes at most this (a request count, not a time) */
+#define FIRST_MAX	0x7fffffffUL
+/* delays are milliseconds, at most a minute */
+#define DELAY_MAX	60000UL
 
 struct fault_rule {
 	uint32_t opcode;
 	enum fault_action action;
 	unsigned long arg;
+	unsigned long first;	/* 0: every match; else the first N */
+	atomic_ulong matched;	/* matches so far (several queue workers) */
 };
 
 struct fs_fault {
@@ -172,6 +182,15 @@ static int parse_rule(struct fs_fault *f, const char *s, size_t len)
 		f->exit_after = v;
 		return 0;
 	}
+	if (n > 4)
+		return -EINVAL;
+	/* an optional last field limits the rule to the first N matches */
+	if (n >= 3 && fl[n - 1] > 6 && !strncmp(fld[n - 1], "first=", 6)) {
+		if (parse_num(fld[n - 1] + 6, fl[n - 1] - 6, 1, FIRST_MAX,
+			      &rule.first))
+			return -EINVAL;
+		n--;
+	}
 	if (n < 2 || n > 3)
 		return -EINVAL;
 	if (fl[0] == 3 && (!strncmp(fld[0], "all", 3)))
@@ -187,7 +206,16 @@ static int parse_rule(struct fs_fault *f, const char *s, size_t len)
 
 	if (fl[1] == 5 && !strncmp(fld[1], "delay", 5) && n == 3) {
 		rule.action = ACT_DELAY;
-		if (parse_num(fld[2], fl[2], 0, 60000, &rule.arg))
+		if (parse_num(fld[2], fl[2], 0, DELAY_MAX, &rule.arg))
+			return -EINVAL;
+	} else if (fl[1] == 11 && !strncmp(fld[1], "delay-async", 11) &&
+		   n == 3) {
+		rule.action = ACT_DELAY_ASYNC;
+		if (parse_num(fld[2], fl[2], 0, DELAY_MAX, &rule.arg))
+			return -EINVAL;
+		/* a notify message is no request; SETLKW defers on its own */
+		if (rule.opcode == FS_FAULT_NOTIFY ||
+		    rule.opcode == FUSE_SETLKW)
 			return -EINVAL;
 	} else if (fl[1] == 5 && !strncmp(fld[1], "error", 5) && n == 3) {
 		rule.action = ACT_ERROR;
@@ -230,7 +258,12 @@ static int parse_rule(struct fs_fault *f, const char *s, size_t len)
 	if (!r)
 		return -ENOMEM;
 	f->rules = r;
-	f->rules[f->nrules++] = rule;
+	r = &f->rules[f->nrules++];
+	r->opcode = rule.opcode;
+	r->action = rule.action;
+	r->arg = rule.arg;
+	r->first = rule.first;
+	atomic_init(&r->matched, 0);
 	return 0;
 }
 
@@ -250,8 +283,9 @@ int fs_fault_parse(const char *spec, struct fs_fault **out)
 		int ret = parse_rule(f, p, len);
 
 		if (ret) {
-			log_err("--fault: bad rule '%.*s' at offset %zu of '%s' (want OPCODE:delay:MS, OPCODE:error:ERRNO, OPCODE:drop, OPCODE:corrupt[:len|short|nodeid|unique|error|shrink|offcycle|submount], notify:drop, notify:corrupt[:len|short|unique|error|code|nodeid|namelen|nul] or exit-after:N)",
-				(int)len, p, (size_t)(p - spec), spec);
+			log_err("--fault: bad rule '%.*s' at offset %zu of '%s' (want OPCODE:delay:MS, OPCODE:delay-async:MS (not setlkw), OPCODE:error:ERRNO, OPCODE:drop, OPCODE:corrupt[:len|short|nodeid|unique|error|shrink|offcycle|submount], notify:drop, notify:delay:MS, notify:corrupt[:len|short|unique|error|code|nodeid|namelen|nul], each optionally ending in :first=N (N 1..%lu), or exit-after:N; MS 0..%lu)",
+				(int)len, p, (size_t)(p - spec), spec,
+				FIRST_MAX, DELAY_MAX);
 			fs_fault_free(f);
 			return ret == -ENOMEM ? ret : -EINVAL;
 		}
@@ -277,7 +311,7 @@ void fs_fault_free(struct fs_fault *f)
 	free(f);
 }
 
-void fs_fault_match(const struct fs_fault *f, uint32_t opcode,
+void fs_fault_match(struct fs_fault *f, uint32_t opcode,
 		    struct fs_fault_hit *hit)
 {
 	size_t i;
@@ -286,14 +320,23 @@ void fs_fault_match(const struct fs_fault *f, uint32_t opcode,
 	if (!f)
 		return;
 	for (i = 0; i < f->nrules; i++) {
-		const struct fault_rule *r = &f->rules[i];
+		struct fault_rule *r = &f->rules[i];
 
 		if (r->opcode != opcode &&
 		    (r->opcode != OPCODE_ALL || opcode == FS_FAULT_NOTIFY))
 			continue;
+		/* "all": a SETLKW's reply is deferred by the lock table */
+		if (r->action == ACT_DELAY_ASYNC && opcode == FUSE_SETLKW)
+			continue;
+		if (r->first &&
+		    atomic_fetch_add(&r->matched, 1) >= r->first)
+			continue;
 		switch (r->action) {
 		case ACT_DELAY:
 			hit->delay_ms += (unsigned int)r->arg;
+			break;
+		case ACT_DELAY_ASYNC:
+			hit->async_delay_ms += (unsigned int)r->arg;
 			break;
 		case ACT_ERROR:
 			if (!hit->error)

@@ -4,7 +4,24 @@
  * the guest driver copes with a slow, failing, silent or lying host.
  *
  * SPEC is a comma-separated list of rules:
- *   OPCODE:delay:MS        sleep MS milliseconds (0..60000) before handling
+ *   OPCODE:delay:MS        sleep MS milliseconds (0..60000) before handling;
+ *                          the queue's worker sleeps, so the requests
+ *                          behind it on that queue wait too
+ *   OPCODE:delay-async:MS  handle the request at once, into a buffer of
+ *                          our own, and write the reply into the guest's
+ *                          buffers only MS milliseconds (0..60000) later,
+ *                          from a timer thread (the reply is deferred
+ *                          like a waiting SETLKW's, FS_REPLY_DEFERRED):
+ *                          the queue goes on meanwhile, so later requests
+ *                          overtake it.  The reply carries what the host
+ *                          had at arrival (a READ: the old data), as from
+ *                          a host whose answer was slow to come back.
+ *                          FUSE_INTERRUPT does not hurry it.  A device
+ *                          reset or a change of the ring or the guest's
+ *                          memory answers it -EINTR at once.  Not for
+ *                          setlkw ("all" leaves SETLKW alone); without a
+ *                          transport that takes deferred replies (the
+ *                          unit tests' fs_server_handle()) it is a delay
  *   OPCODE:error:ERRNO     answer -ERRNO without doing the operation
  *                          (ERRNO by number 1..4095 or name, e.g. EIO)
  *   OPCODE:drop            never answer (the chain is not completed)
@@ -33,10 +50,17 @@
  *                            namelen the name length beyond the message
  *                            nul    the name's terminating NUL is 'X'
  *   exit-after:N           the daemon exits once N requests were handled
+ * Every rule but exit-after may end in ":first=N" (N 1..2147483647): it
+ * then applies to the first N requests (or notify messages) it matches
+ * and leaves the later ones alone, e.g. "read:delay-async:3000:first=1"
+ * holds back the reply of the first READ only.  The count is the rule's
+ * own; matching means the opcode fits, whatever the other rules do.
  * OPCODE is a lower-case FUSE opcode name without FUSE_ (lookup, getattr,
  * read, write, readdirplus, ...) or "all".  Several rules may match one
- * request: delays add up, and error/drop win over corrupt.  "all" never
- * matches notify messages (they are not requests).
+ * request: delays add up (a blocking delay is served first), and
+ * error/drop win over corrupt; an error or corrupted reply can be
+ * deferred too, a dropped one is never sent.  "all" never matches notify
+ * messages (they are not requests).
  */
 #ifndef FS_FAULT_H
 #define FS_FAULT_H
@@ -67,6 +91,7 @@ struct fs_fault;
 
 struct fs_fault_hit {
 	unsigned int delay_ms;
+	unsigned int async_delay_ms;	/* delay-async: reply this much later */
 	int error;		/* positive errno, 0 = none */
 	bool drop;
 	enum fs_fault_corrupt corrupt;
@@ -78,8 +103,11 @@ struct fs_fault_hit {
  */
 int fs_fault_parse(const char *spec, struct fs_fault **out);
 void fs_fault_free(struct fs_fault *f);
-/* What the rules say about one request; f may be NULL. */
-void fs_fault_match(const struct fs_fault *f, uint32_t opcode,
+/*
+ * What the rules say about one request; f may be NULL.  Counts the match
+ * for rules with first=N (safe from several threads).
+ */
+void fs_fault_match(struct fs_fault *f, uint32_t opcode,
 		    struct fs_fault_hit *hit);
 /* 0 when there is no exit-after rule. */
 uint64_t fs_fault_exit_after(const struct fs_fault *f);

@@ -167,6 +167,21 @@ struct fs_lock_table {
 	fs_complete_fn *complete;
 };
 
+/*
+ * Replies held back by --fault OPCODE:delay-async:MS (fs_delay.c), with
+ * the timer thread that sends them when due.
+ */
+struct fs_delayed;
+
+struct fs_delay_table {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;		/* CLOCK_MONOTONIC */
+	struct fs_delayed *list;	/* earliest first */
+	pthread_t thread;
+	bool started, stop;
+	fs_complete_fn *complete;
+};
+
 struct fs_server {
 	struct fs_config cfg;
 	char *shared_dir;
@@ -178,6 +193,7 @@ struct fs_server {
 	struct fs_fault *fault;
 	struct fs_fuzz *fuzz;		/* --fuzz, NULL = replies as they are */
 	struct fs_lock_table locks;
+	struct fs_delay_table delays;
 	struct fs_watch *watch;		/* --notify, NULL = not watching */
 
 	atomic_bool initialized;
@@ -321,5 +337,21 @@ void fs_lock_release_owner(struct fs_server *srv, uint64_t nodeid,
 /* FUSE_INTERRUPT: a waiting SETLKW with this unique ends with -EINTR */
 bool fs_lock_interrupt(struct fs_server *srv, uint64_t unique);
 bool fs_lock_cancel(struct fs_server *srv, void *token);
+
+/* fs_delay.c: replies held back by delay-async */
+void fs_delay_init(struct fs_server *srv);
+/* drops what is held without answering it (the transport is gone) */
+void fs_delay_destroy(struct fs_server *srv);
+void fs_delay_set_complete(struct fs_server *srv, fs_complete_fn *complete);
+/*
+ * Holds reply (len bytes, malloc'ed; ours from then on) for ms, then
+ * copies it into wr and calls the completion hook with token.  0, or a
+ * negative errno (no hook set, no memory): reply is still the caller's.
+ */
+int fs_delay_add(struct fs_server *srv, void *token, const struct iovec *wr,
+		 int nwr, unsigned char *reply, long len, unsigned int ms,
+		 uint64_t unique, uint32_t opcode);
+/* Answers token's held reply -EINTR now; false if none is held. */
+bool fs_delay_cancel(struct fs_server *srv, void *token);
 
 #endif

@@ -30,6 +30,20 @@ static int host_open_flags(uint32_t flags)
 	return (int)flags | O_LARGEFILE | O_CLOEXEC;
 }
 
+/*
+ * With the writeback cache the guest reads the rest of a page before a
+ * partial write into it, through whichever handle it has: a write-only
+ * file is opened read-write when the caller may read it.
+ */
+static int host_open_flags_wb(const struct fs_server *srv, uint32_t flags)
+{
+	int f = host_open_flags(flags);
+
+	if (srv->cfg.writeback && (f & O_ACCMODE) == O_WRONLY)
+		f = (f & ~O_ACCMODE) | O_RDWR;
+	return f;
+}
+
 int fs_op_open(struct fs_req *r)
 {
 	const struct fuse_open_in *in = req_arg(r, sizeof(*in));
@@ -50,6 +64,10 @@ int fs_op_open(struct fs_req *r)
 	else if (!S_ISREG(ino->type) && !S_ISDIR(ino->type))
 		fd = -ENXIO;	/* devices and fifos are the guest's own */
 	else
+		fd = fs_reopen(r->srv, ino, host_open_flags_wb(r->srv, in->flags));
+	/* the caller may only write: so be it, it asked for no more */
+	if (fd == -EACCES && host_open_flags_wb(r->srv, in->flags) !=
+			     host_open_flags(in->flags))
 		fd = fs_reopen(r->srv, ino, host_open_flags(in->flags));
 	fs_inode_put(r->srv, ino);
 	if (fd < 0)
@@ -117,10 +135,11 @@ static int create_open(struct fs_req *r, bool tmpfile)
 	mode = fs_cred_umask(&saved, (in->mode & 07777) | S_IFREG, in->umask);
 	/* O_NOFOLLOW: O_CREAT must not create through a dangling symlink */
 	if (tmpfile)
-		fd = openat(dir->fd, ".", host_open_flags(in->flags) | O_TMPFILE,
+		fd = openat(dir->fd, ".",
+			    host_open_flags_wb(r->srv, in->flags) | O_TMPFILE,
 			    mode & 07777);
 	else
-		fd = openat(dir->fd, name, host_open_flags(in->flags) |
+		fd = openat(dir->fd, name, host_open_flags_wb(r->srv, in->flags) |
 			    O_CREAT | O_NOFOLLOW, mode & 07777);
 	err = fd < 0 ? -errno : 0;
 	fs_cred_leave_umask(&saved);

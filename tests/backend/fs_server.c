@@ -98,6 +98,8 @@ static uint32_t our_init_flags(const struct fs_server *srv)
 
 	if (!srv->cfg.no_killpriv)
 		f |= FUSE_HANDLE_KILLPRIV;
+	if (srv->cfg.writeback)
+		f |= FUSE_WRITEBACK_CACHE;
 	if (srv->cfg.xattr)
 		f |= FUSE_POSIX_ACL;
 	/* DAX mappings are mmap()s: offsets and lengths in whole pages */
@@ -424,6 +426,55 @@ static void count_request(struct fs_server *srv)
 			 (unsigned long long)limit);
 }
 
+/*
+ * --fault delay-async: a buffer of the guest's reply size to build the
+ * reply in, so it reaches the guest only when due.  False (and the delay
+ * served by sleeping here instead) without a transport to finish it
+ * later or without the memory.
+ */
+static bool hold_reply(struct fs_server *srv, void *token, size_t wrlen,
+		       struct iovec *bounce, struct fs_fault_hit *hit)
+{
+	bool can;
+
+	pthread_mutex_lock(&srv->delays.lock);
+	can = token && srv->delays.complete;
+	pthread_mutex_unlock(&srv->delays.lock);
+	if (can) {
+		bounce->iov_base = malloc(wrlen ? wrlen : 1);
+		bounce->iov_len = wrlen;
+		if (bounce->iov_base)
+			return true;
+		log_warn("fault: delay-async: no memory for a %zu byte reply: delaying in the queue",
+			 wrlen);
+	}
+	hit->delay_ms += hit->async_delay_ms;
+	hit->async_delay_ms = 0;
+	return false;
+}
+
+/*
+ * The end of a request whose reply ret may be held (bounce not NULL):
+ * hands it to fs_delay.c and says FS_REPLY_DEFERRED, or, when that
+ * fails, copies it into the guest's buffers now.
+ */
+static long finish_reply(struct fs_server *srv, void *token,
+			 struct iovec *bounce, const struct iovec *wr, int nwr,
+			 long ret, const struct fs_fault_hit *hit,
+			 const struct fuse_in_header *ih)
+{
+	if (!bounce)
+		return ret;
+	if (ret >= 0 && !fs_delay_add(srv, token, wr, nwr, bounce->iov_base,
+				      ret, hit->async_delay_ms, ih->unique,
+				      ih->opcode))
+		return FS_REPLY_DEFERRED;
+	if (ret > 0)
+		iov_scatter(wr, nwr, 0, bounce->iov_base, (size_t)ret);
+	free(bounce->iov_base);
+	return ret;
+}
+
 long fs_server_handle(struct fs_server *srv, const struct iovec *rd, int nrd,
 		      const struct iovec *wr, int nwr)
 {
@@ -438,6 +489,10 @@ long fs_server_handle_async(struct fs_server *srv, const struct iovec *rd,
 	struct fuse_in_header ih;
 	struct fs_fault_hit hit;
 	struct fs_req r = { .srv = srv };
+	struct iovec bounce = { 0 };
+	const struct iovec *owr = wr;
+	int onwr = nwr;
+	bool held = false;
 	unsigned char *buf;
 	long ret;
 	int err;
@@ -476,6 +531,13 @@ long fs_server_handle_async(struct fs_server *srv, const struct iovec *rd,
 	}
 
 	fs_fault_match(srv->fault, ih.opcode, &hit);
+	if (hit.async_delay_ms && !hit.drop)
+		held = hold_reply(srv, token, wrlen, &bounce, &hit);
+	if (held) {
+		/* the reply is built into our buffer, sent when due */
+		owr = &bounce;
+		onwr = 1;
+	}
 	if (hit.delay_ms) {
 		struct timespec ts = {
 			.tv_sec = hit.delay_ms / 1000,
@@ -493,14 +555,20 @@ long fs_server_handle_async(struct fs_server *srv, const struct iovec *rd,
 	}
 	if (hit.error) {
 		if (flags & OP_NOREPLY)
-			return 0;
-		return send_reply(wr, nwr, wrlen, ih.unique, -hit.error,
-				  NULL, 0);
+			ret = 0;
+		else
+			ret = send_reply(owr, onwr, wrlen, ih.unique,
+					 -hit.error, NULL, 0);
+		return finish_reply(srv, token, held ? &bounce : NULL, wr,
+				    nwr, ret, &hit, &ih);
 	}
 
 	buf = malloc(ih.len);
-	if (!buf)
-		return send_reply(wr, nwr, wrlen, ih.unique, -ENOMEM, NULL, 0);
+	if (!buf) {
+		ret = send_reply(owr, onwr, wrlen, ih.unique, -ENOMEM, NULL, 0);
+		return finish_reply(srv, token, held ? &bounce : NULL, wr,
+				    nwr, ret, &hit, &ih);
+	}
 	iov_gather(rd, nrd, 0, buf, ih.len);
 	r.in = (const struct fuse_in_header *)buf;
 	r.arg = buf + sizeof(ih);
@@ -510,9 +578,10 @@ long fs_server_handle_async(struct fs_server *srv, const struct iovec *rd,
 		r.arglen -= (size_t)ih.total_extlen * 8;
 	r.outcap = wrlen > sizeof(struct fuse_out_header) ?
 		   wrlen - sizeof(struct fuse_out_header) : 0;
-	r.token = token;
-	r.wr = wr;
-	r.nwr = nwr;
+	/* a held reply cannot also wait in the lock table (never SETLKW) */
+	r.token = held ? NULL : token;
+	r.wr = owr;
+	r.nwr = onwr;
 
 	log_debug("%s unique %llu nodeid %llu len %u",
 		  fs_opcode_name(ih.opcode) ?: "?",
@@ -524,7 +593,7 @@ long fs_server_handle_async(struct fs_server *srv, const struct iovec *rd,
 	if (err == -ENOSYS && !fn)
 		log_debug("opcode %u not implemented", ih.opcode);
 
-	if (err == FS_DEFERRED) {
+	if (err == FS_DEFERRED) {	/* never held: r.token was NULL then */
 		free(r.out);
 		free(buf);
 		return FS_REPLY_DEFERRED;
@@ -534,14 +603,15 @@ long fs_server_handle_async(struct fs_server *srv, const struct iovec *rd,
 	else if (srv->fuzz)
 		ret = send_fuzzed_reply(srv, &r, wrlen, err < 0 ? err : 0);
 	else
-		ret = send_reply(wr, nwr, wrlen, ih.unique, err < 0 ? err : 0,
+		ret = send_reply(owr, onwr, wrlen, ih.unique, err < 0 ? err : 0,
 				 r.out, r.outlen);
 	if (hit.corrupt && ret > 0)
-		ret = corrupt_reply(wr, nwr, wrlen, ret, ih.opcode,
+		ret = corrupt_reply(owr, onwr, wrlen, ret, ih.opcode,
 				    hit.corrupt, &r);
 	free(r.out);
 	free(buf);
-	return ret;
+	return finish_reply(srv, token, held ? &bounce : NULL, wr, nwr, ret,
+			    &hit, &ih);
 }
 
 bool fs_server_fuzz_stats(struct fs_server *srv, struct fs_fuzz_stats *st)
@@ -562,6 +632,7 @@ void fs_server_set_complete(struct fs_server *srv, fs_complete_fn *complete)
 	pthread_mutex_lock(&srv->locks.lock);
 	srv->locks.complete = complete;
 	pthread_mutex_unlock(&srv->locks.lock);
+	fs_delay_set_complete(srv, complete);
 }
 
 void fs_server_set_dax(struct fs_server *srv, const struct fs_dax_ops *dax)
@@ -571,7 +642,7 @@ void fs_server_set_dax(struct fs_server *srv, const struct fs_dax_ops *dax)
 
 bool fs_server_cancel(struct fs_server *srv, void *token)
 {
-	return fs_lock_cancel(srv, token);
+	return fs_lock_cancel(srv, token) || fs_delay_cancel(srv, token);
 }
 
 void fs_server_reset(struct fs_server *srv)
@@ -607,6 +678,7 @@ struct fs_server *fs_server_new(const struct fs_config *cfg)
 		return NULL;
 	srv->cfg = *cfg;
 	fs_lock_init(srv);
+	fs_delay_init(srv);
 	srv->proc_self_fd = -1;
 	srv->root_dirfd = -1;
 	srv->shared_dir = strdup(cfg->shared_dir);
@@ -672,6 +744,7 @@ fail:
 		close(srv->proc_self_fd);
 	fs_fault_free(srv->fault);
 	fs_fuzz_free(srv->fuzz);
+	fs_delay_destroy(srv);
 	fs_lock_destroy(srv);
 	free(srv->shared_dir);
 	free(srv);
@@ -684,6 +757,7 @@ void fs_server_free(struct fs_server *srv)
 	if (!srv)
 		return;
 	fs_server_unwatch(srv);		/* its thread reads the inode table */
+	fs_delay_destroy(srv);
 	fs_lock_destroy(srv);
 	fs_handle_destroy(srv);
 	fs_inode_destroy(srv);

@@ -50,6 +50,12 @@ struct fs_config {
 	bool readonly;
 	bool xattr;			/* serve xattrs (default true) */
 	bool no_killpriv;		/* never grant HANDLE_KILLPRIV */
+	/*
+	 * Grant FUSE_WRITEBACK_CACHE to a guest that asks: it then keeps
+	 * written data in its page cache and the file size and mtime as its
+	 * own; write-only opens become read-write (it reads partial pages).
+	 */
+	bool writeback;
 	const char *fault_spec;		/* --fault, see fs_fault.h; NULL = none */
 	const char *fuzz_spec;		/* --fuzz, see fs_fuzz.h; NULL = none */
 	const char *fuzz_log;		/* --fuzz-log; NULL = stderr */

@@ -35,6 +35,7 @@ struct options {
 	bool readonly;
 	bool xattr;
 	bool no_killpriv;
+	bool writeback;
 	unsigned int queues;
 	const char *fault;
 	const char *fuzz, *fuzz_log;
@@ -66,6 +67,9 @@ static void usage(FILE *f)
 		"  --no-xattr             do not serve extended attributes\n"
 		"  --no-killpriv          do not grant FUSE_HANDLE_KILLPRIV (the guest\n"
 		"                         drops suid/sgid itself, by SETATTR)\n"
+		"  --writeback            grant FUSE_WRITEBACK_CACHE: the guest keeps\n"
+		"                         written data in its page cache and writes it\n"
+		"                         back later (write-only opens become read-write)\n"
 		"  --cache-size SIZE      DAX window size, e.g. 8G (0 = none, default)\n"
 		"  --dax-inode sticky     per-inode DAX (guest mounts dax=inode): regular\n"
 		"                         files with the sticky bit (chmod +t) use DAX\n"
@@ -121,7 +125,7 @@ static bool parse_size(const char *s, uint64_t *out)
 enum {
 	OPT_SOCKET = 256, OPT_SHARED, OPT_TAG, OPT_CACHE, OPT_RO, OPT_QUEUES,
 	OPT_LOG, OPT_FAULT, OPT_FUZZ, OPT_FUZZ_LOG, OPT_NOXATTR,
-	OPT_NOKILLPRIV, OPT_CACHE_SIZE, OPT_DAX_INODE, OPT_NOTIFY, OPT_HELP,
+	OPT_NOKILLPRIV, OPT_WRITEBACK, OPT_CACHE_SIZE, OPT_DAX_INODE, OPT_NOTIFY, OPT_HELP,
 };
 
 static void parse_args(int argc, char **argv, struct options *o)
@@ -139,6 +143,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "fuzz-log", required_argument, NULL, OPT_FUZZ_LOG },
 		{ "no-xattr", no_argument, NULL, OPT_NOXATTR },
 		{ "no-killpriv", no_argument, NULL, OPT_NOKILLPRIV },
+		{ "writeback", no_argument, NULL, OPT_WRITEBACK },
 		{ "cache-size", required_argument, NULL, OPT_CACHE_SIZE },
 		{ "dax-inode", required_argument, NULL, OPT_DAX_INODE },
 		{ "notify", optional_argument, NULL, OPT_NOTIFY },
@@ -216,6 +221,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NOKILLPRIV:
 			o->no_killpriv = true;
+			break;
+		case OPT_WRITEBACK:
+			o->writeback = true;
 			break;
 		case OPT_CACHE_SIZE:
 			if (!parse_size(optarg, &o->cache_size))
@@ -393,6 +401,7 @@ int main(int argc, char **argv)
 	cfg.readonly = o.readonly;
 	cfg.xattr = o.xattr;
 	cfg.no_killpriv = o.no_killpriv;
+	cfg.writeback = o.writeback;
 	cfg.fault_spec = o.fault;
 	cfg.fuzz_spec = o.fuzz;
 	cfg.fuzz_log = o.fuzz_log;

@@ -18,6 +18,11 @@ static void test_parse(struct t *t)
 		"all:corrupt:submount",
 		"notify:drop", "notify:corrupt", "notify:corrupt:nul,notify:delay:5",
 		"notify:corrupt:code,notify:corrupt:namelen,notify:corrupt:short",
+		"read:delay-async:3000", "read:delay-async:3000:first=1",
+		"all:delay-async:0", "read:drop:first=2",
+		"lookup:corrupt:first=1", "lookup:corrupt:len:first=3",
+		"getattr:error:EIO:first=2147483647", "notify:drop:first=1",
+		"write:delay:5:first=4,read:delay-async:60000",
 		"",
 	};
 	static const char *const bad[] = {
@@ -29,6 +34,14 @@ static void test_parse(struct t *t)
 		"LOOKUP:drop", "lookup:delay:1:2",
 		"notify:error:EIO", "notify:corrupt:shrink", "read:corrupt:nul",
 		"lookup:corrupt:code", "notifyx:drop",
+		"read:delay-async", "read:delay-async:", "read:delay-async:x",
+		"read:delay-async:60001", "setlkw:delay-async:10",
+		"notify:delay-async:5", "read:delay_async:5", "read:delayasync:5",
+		"read:drop:first=0", "read:drop:first=", "read:drop:first=x",
+		"read:drop:first=-1", "read:drop:first=2147483648",
+		"read:drop:first=1:first=2", "read:first=1", "first=1",
+		"read:delay-async:10:once", "read:delay-async:10:first=1:x",
+		"exit-after:3:first=1", "read:delay:5:first=1,",
 	};
 	size_t i;
 
@@ -86,6 +99,38 @@ static void test_parse(struct t *t)
 		fs_fault_match(f, FUSE_GETATTR, &hit);
 		T_CHECK(t, hit.delay_ms == 7 && hit.corrupt == FS_CORRUPT_LEN,
 			"match getattr");
+		fs_fault_free(f);
+	}
+	/* first=N: each rule counts its own matches */
+	{
+		struct fs_fault *f;
+		struct fs_fault_hit hit;
+		int i, errs = 0, delays = 0;
+
+		T_CHECK(t, fs_fault_parse("read:error:EIO:first=2,all:delay:1:first=3,read:delay-async:9", &f) == 0,
+			"first= rules");
+		fs_fault_match(f, FUSE_GETATTR, &hit);	/* all's 1st */
+		T_CHECK(t, hit.delay_ms == 1 && !hit.error && !hit.async_delay_ms,
+			"getattr: %u %d", hit.delay_ms, hit.error);
+		for (i = 0; i < 4; i++) {
+			fs_fault_match(f, FUSE_READ, &hit);
+			errs += hit.error == EIO;
+			delays += hit.delay_ms == 1;
+			T_CHECK(t, hit.async_delay_ms == 9,
+				"read %d: async %u", i, hit.async_delay_ms);
+		}
+		T_CHECK(t, errs == 2 && delays == 2,
+			"first=2 gave %d errors, first=3 %d delays", errs,
+			delays);
+		fs_fault_free(f);
+		/* "all" never holds back a SETLKW (the lock table defers it) */
+		T_CHECK(t, fs_fault_parse("all:delay-async:7:first=1", &f) == 0,
+			"all delay-async");
+		fs_fault_match(f, FUSE_SETLKW, &hit);
+		T_CHECK(t, !hit.async_delay_ms, "setlkw held back");
+		fs_fault_match(f, FUSE_SETLK, &hit);
+		T_CHECK(t, hit.async_delay_ms == 7,
+			"setlkw used up first=1: %u", hit.async_delay_ms);
 		fs_fault_free(f);
 	}
 	T_CHECK(t, !strcmp(fs_opcode_name(FUSE_READDIRPLUS), "readdirplus") &&
