@@ -137,6 +137,56 @@ else
 	res FAIL mount.delay "$MNT_WHY"
 fi
 
+# --- 3a: the killed-reader race (issue 13 §3.1) --------------------------
+# lateread's host answers the first READ 5 s late without holding its
+# queue, so later READs overtake it; the mount has the writeback cache.
+# A reader faulting page P in is killed while that READ is with the host;
+# then a partial write into P (which reads P first) and, once the late
+# reply has come, the cache, the file after fsync, and after dropping the
+# caches and mounting again must hold the write.  By the driver's design
+# the reader dies at once, before the reply (its READ owns the locked
+# page, read_folio is asynchronous), and the writer waits for that READ.
+LATEREAD_MS=5000
+lr_dev=
+for d in /sys/fs/virtiofs_ng/*; do
+	[ "$(cat "$d/tag" 2>/dev/null)" = lateread ] && lr_dev=$d
+done
+if [ -z "$lr_dev" ]; then
+	res FAIL killread.race "no device with tag lateread"
+elif mnt lateread; then
+	bgrun $((LATEREAD_MS / 1000 + 60)) /bin/killread-helper race \
+		$M/lateread/lw "$lr_dev" $LATEREAD_MS
+	case "$RUN_OUT" in
+	ok\ *)
+		res PASS killread.race.cache "${RUN_OUT#ok }"
+		dead=$(echo "$RUN_OUT" | sed -n 's/.* dead_ms=\([0-9]*\).*/\1/p')
+		fl=$(echo "$RUN_OUT" | sed -n 's/.* in_flight_at_death=\([0-9]*\).*/\1/p')
+		# dead before the reply came: within a fifth of the delay
+		if [ "${fl:-0}" -ge 1 ] && [ "${dead:-99999}" -le $((LATEREAD_MS / 5)) ]; then
+			res PASS killread.race.reader-died-at-once "${dead} ms after SIGKILL, its READ still with the host"
+		else
+			res FAIL killread.race.reader-died-at-once "dead_ms=$dead, requests in flight at its death: $fl"
+		fi ;;
+	*) res FAIL killread.race.cache "${RUN_OUT:-$RUN_ST} $RUN_ERR" ;;
+	esac
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	bgrun 30 /bin/killread-helper check $M/lateread/lw
+	expect killread.race.after-drop-caches ok "${RUN_OUT:-$RUN_ST}"
+	bgrun 30 umount $M/lateread
+	[ $RUN_ST = "done" ] && ! grep -q " $M/lateread " /proc/mounts ||
+		res FAIL killread.race.umount "$RUN_ST: $RUN_ERR"
+	if mnt lateread; then
+		bgrun 30 /bin/killread-helper check $M/lateread/lw
+		expect killread.race.after-remount ok "${RUN_OUT:-$RUN_ST}"
+		umnt lateread
+	else
+		res FAIL killread.race.remount "$MNT_WHY"
+	fi
+else
+	res FAIL mount.lateread "$MNT_WHY"
+fi
+
 # --- 4: two devices with different tags (run-vm mounted /mnt and /mnt2) ---
 if grep -q '^myfs /mnt ' /proc/mounts && grep -q '^myfs2 /mnt2 ' /proc/mounts; then
 	res PASS twodev.proc-mounts
