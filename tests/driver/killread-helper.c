@@ -16,9 +16,13 @@
  *       FILE (pattern of 3 pages) on a mount of the device whose sysfs
  *       directory is DEVDIR (/sys/fs/virtiofs_ng/N), MS the host's delay.
  *       Prints one line:
- *         ok dead_ms=D write_ms=W late_ms=L writer=waited|overtook
- *         lost OFFSET cache: ... (the page cache lost the write)
+ *         ok MEASURES
+ *         lost OFFSET cache: ... MEASURES (the page cache lost the write)
  *         setup WHY (the race could not be set up: no verdict)
+ *       MEASURES: dead_ms=D (SIGKILL to reaped) in_flight_at_death=N
+ *       (the device's unanswered requests then) write_ms=W late_ms=L
+ *       (fault to the last reply) writer=waited|overtook (whether the
+ *       first READ was still unanswered when the write returned)
  *   killread-helper check FILE          "ok" when FILE holds the pattern
  *                                       with the race's write, else
  *                                       "lost OFFSET ..."
@@ -112,14 +116,15 @@ static long first_bad(const unsigned char *buf, size_t off, size_t len)
 }
 
 static void print_bad(const char *where, const unsigned char *buf,
-		      size_t off, long bad)
+		      size_t off, long bad, const char *measures)
 {
 	size_t i = (size_t)bad - off;
 
-	printf("lost %ld %s: byte 0x%02x, want 0x%02x (%s)\n", bad, where,
+	printf("lost %ld %s: byte 0x%02x, want 0x%02x (%s)%s%s\n", bad, where,
 	       buf[i], expected_byte((size_t)bad),
 	       buf[i] == pattern_byte((size_t)bad) ?
-	       "the old data: the write was overwritten" : "other data");
+	       "the old data: the write was overwritten" : "other data",
+	       measures ? " " : "", measures ? measures : "");
 }
 
 static int check(const char *path)
@@ -141,7 +146,7 @@ static int check(const char *path)
 	}
 	bad = first_bad(buf, 0, FILE_SIZE);
 	if (bad >= 0) {
-		print_bad("file", buf, 0, bad);
+		print_bad("file", buf, 0, bad, NULL);
 		return 1;
 	}
 	puts("ok");
@@ -170,6 +175,7 @@ static void reader(int fd, int report)
 static int race(const char *path, const char *devdir, long delay_ms)
 {
 	static unsigned char buf[PAGE], wbuf[WRITE_LEN];
+	char measures[200];
 	long t0, t_kill, dead_ms, t_w, write_ms, late_ms, flight, bad;
 	int fd, pfd[2], status;
 	bool overtook;
@@ -258,13 +264,15 @@ static int race(const char *path, const char *devdir, long delay_ms)
 		return 1;
 	}
 	close(fd);
+	snprintf(measures, sizeof(measures),
+		 "dead_ms=%ld in_flight_at_death=%ld write_ms=%ld late_ms=%ld writer=%s",
+		 dead_ms, flight, write_ms, late_ms,
+		 overtook ? "overtook" : "waited");
 	if (bad >= 0) {
-		print_bad("cache", buf, RACE_PAGE * PAGE, bad);
+		print_bad("cache", buf, RACE_PAGE * PAGE, bad, measures);
 		return 1;
 	}
-	printf("ok dead_ms=%ld in_flight_at_death=%ld write_ms=%ld late_ms=%ld writer=%s\n",
-	       dead_ms, flight, write_ms, late_ms,
-	       overtook ? "overtook" : "waited");
+	printf("ok %s\n", measures);
 	return 0;
 }
 
