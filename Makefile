@@ -45,10 +45,12 @@ demo:
 	tests/demo
 
 # Kernel's virtiofs and virtiofs_ng side by side on each backend, then the
-# DAX table on QEMU 11.1 (DAX, no DAX, and the host's own read speed).
+# coherent-caching table (cache=always with host notifications against
+# cache=auto) and the DAX table on QEMU 11.1 (DAX, no DAX, and the host's
+# own read speed).
 bench: setup all e2e
 	$(MAKE) -C tests/dax
-	tests/bench/run --dax
+	tests/bench/run --dax --coherent
 
 # A Debian 12 image with virtiofs-ng installed through DKMS, booted with
 # fstab and automount entries by tag (tests/distro/run; ~35 min uncached).

@@ -80,7 +80,9 @@ latency() {
 	vng-watch /mnt/bench/f >/dev/null 2>&1 &
 	held=$!
 	sleep $((MS * 2 / 1000 + 1))
-	vng-watch bench $TTY /mnt bench/f "$COUNT" >/tmp/bench.out
+	# each change at a random phase of the tick (vng-watch's SPREAD_MS):
+	# right after the previous event it would wait a whole interval
+	vng-watch bench $TTY /mnt bench/f "$COUNT" "$MS" >/tmp/bench.out
 	st=$?
 	kill $held
 	grep -E '^BENCH ' /tmp/bench.out

@@ -11,11 +11,16 @@
  *   vng-watch host TTY COMMAND...
  *       sends COMMAND (words joined by spaces) to the host hook over the
  *       serial line TTY and prints its one-line answer ("OK ..." exits 0).
- *   vng-watch bench TTY DIR FILE N
+ *   vng-watch bench TTY DIR FILE N [SPREAD_MS]
  *       N times: ask the host to append to DIR/FILE (relative to the
  *       share: FILE) and time from the host's write (its clock, mapped to
  *       ours by the ping before: error +- half that ping's round trip)
- *       to IN_MODIFY here (timed by a thread blocked in read()).  Prints
+ *       to IN_MODIFY here (timed by a thread blocked in read()).  With
+ *       SPREAD_MS, each change waits a random 0..SPREAD_MS first: a
+ *       poller's tick fires the event, so without it every change would
+ *       follow a tick at once and wait a whole interval for the next
+ *       (set it to the poll interval).  An event later than 2 s, or
+ *       4 x SPREAD_MS, counts as lost.  Prints
  *       "LAT i ns trip ns err ns" per change and "BENCH ..." summary
  *       lines (median, p99): host-write-to-event, request-to-event (the
  *       whole round, serial line included), ping, clock-error.
@@ -339,10 +344,10 @@ static void *ev_reader(void *arg)
 	}
 }
 
-/* The first event after the c-th, within 2 s: its time, 0 if none. */
-static uint64_t ev_after(unsigned int c)
+/* The first event after the c-th, within ms: its time, 0 if none. */
+static uint64_t ev_after(unsigned int c, unsigned int ms)
 {
-	for (int i = 0; i < 20000; i++) {
+	for (unsigned int i = 0; i < ms * 10; i++) {
 		if (__atomic_load_n(&evr.count, __ATOMIC_ACQUIRE) > c)
 			return evr.t[c % EV_RING];
 		usleep(100);
@@ -364,14 +369,19 @@ static int bench_main(int argc, char **argv)
 	char ans[256], cmd[PATH_MAX + 64], path[PATH_MAX];
 	int64_t off[OFF_WIN];
 	uint64_t rtt[OFF_WIN], *lat, *ping, *trip, *err;
-	int tty, n, got = 0, lost = 0, pings = 0, bad = 0;
+	int tty, n, got = 0, lost = 0, pings = 0, bad = 0, spread = 0;
+	unsigned int seed = (unsigned int)now_ns(), wait_ms = 2000;
 	pthread_t th;
 
-	if (argc != 6)
+	if (argc != 6 && argc != 7)
 		return 2;
 	n = atoi(argv[5]);
-	if (n <= 0)
+	if (argc == 7)
+		spread = atoi(argv[6]);
+	if (n <= 0 || spread < 0 || spread > 600000)
 		return 2;
+	if (spread * 4 > 2000)
+		wait_ms = spread * 4;
 	lat = calloc((size_t)n, sizeof(*lat));
 	trip = calloc((size_t)n, sizeof(*trip));
 	err = calloc((size_t)n, sizeof(*err));
@@ -391,6 +401,9 @@ static int bench_main(int argc, char **argv)
 		int64_t o = 0;
 		unsigned int c;
 
+		/* a random phase against a poller's ticks */
+		if (spread && i >= OFF_WIN)
+			usleep((useconds_t)(rand_r(&seed) % ((unsigned int)spread * 1000u)));
 		/* a ping: the round trip, and the clock offset */
 		t0 = now_ns();
 		if (host_cmd(tty, "ping", ans, sizeof(ans)) < 0) {
@@ -419,7 +432,7 @@ static int bench_main(int argc, char **argv)
 			return 1;
 		}
 		h = strtoull(ans + 3, NULL, 10);
-		t1 = ev_after(c);
+		t1 = ev_after(c, wait_ms);
 		if (!t1) {
 			lost++;
 			printf("LAT %d lost\n", i - OFF_WIN);
@@ -459,6 +472,6 @@ int main(int argc, char **argv)
 	else
 		r = watch_main(argc, argv);
 	if (r == 2)
-		fprintf(stderr, "usage: vng-watch [-r] [-n MAX] DIR... | host TTY CMD... | bench TTY DIR FILE N\n");
+		fprintf(stderr, "usage: vng-watch [-r] [-n MAX] DIR... | host TTY CMD... | bench TTY DIR FILE N [SPREAD_MS]\n");
 	return r;
 }
