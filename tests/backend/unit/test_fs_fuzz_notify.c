@@ -4,7 +4,8 @@
  * groups for the same messages, the rate holds, every kind of damage and
  * fate is reached and logged with seed, session and message number, the
  * damage is what the log says (field by field for the ones the driver
- * checks), nothing leaves the notification buffer's size, and outside a
+ * checks), nothing leaves the notification buffer's size (also for
+ * messages cut short before), and outside a
  * fuzzed session groups pass untouched.
  */
 #include <inttypes.h>
@@ -443,6 +444,37 @@ static void test_sessions(struct t *t)
 	fs_fuzz_free(fz);
 }
 
+/*
+ * Messages already cut short (--fault notify:corrupt:short comes first)
+ * or oddly long: every damage stays inside the message and the buffer.
+ */
+static void test_short(struct t *t)
+{
+	struct fs_fuzz *fz;
+	size_t k;
+
+	if (fs_fuzz_new("77:0", "/dev/null", &fz) ||
+	    fs_fuzz_set_notify_rate(fz, "1")) {
+		T_CHECK(t, 0, "new");
+		return;
+	}
+	start(fz);
+	for (k = 0; k < 20000; k++) {
+		struct fs_fuzz_note in[2], out[FS_FUZZ_GROUP_MAX];
+		int n = make_group(k, in), o;
+
+		in[0].len = (uint32_t)(k % (in[0].len + 1));
+		if (k % 11 == 0)
+			in[0].len = FS_FUZZ_NOTE_MAX;
+		o = fs_fuzz_notify(fz, in, n, out);
+		T_CHECK(t, o >= 0 && o <= FS_FUZZ_GROUP_MAX, "%d out", o);
+		for (int i = 0; i < o; i++)
+			T_CHECK(t, out[i].len <= FS_FUZZ_NOTE_MAX,
+				"message %u bytes", out[i].len);
+	}
+	fs_fuzz_free(fz);
+}
+
 int main(void)
 {
 	static const struct t_case cases[] = {
@@ -450,6 +482,7 @@ int main(void)
 		{ "fuzz_notify_untouched", test_untouched },
 		{ "fuzz_notify_kinds", test_kinds },
 		{ "fuzz_notify_sessions", test_sessions },
+		{ "fuzz_notify_short", test_short },
 	};
 
 	return t_run_cases(cases, sizeof(cases) / sizeof(cases[0]), NULL);
