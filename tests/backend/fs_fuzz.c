@@ -3,7 +3,8 @@
  * The reply fuzzer (fs_fuzz.h): sessions and their seeds, the PRNG, the
  * log, and the mutations any reply can get (error codes, header len and
  * unique, truncated or padded payloads).  Per-opcode payload damage is in
- * fs_fuzz_ops.c.
+ * fs_fuzz_ops.c, notify messages' in fs_fuzz_notify.c (their numbering,
+ * fate and log are here).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -24,6 +25,7 @@ struct fs_fuzz {
 	size_t nseeds;
 	bool list;		/* seeds[] is a list, not a base */
 	uint32_t ppm;		/* rate, parts per million */
+	uint32_t notify_ppm;	/* notify messages' rate */
 	FILE *log;
 	bool own_log;
 
@@ -42,6 +44,12 @@ struct fs_fuzz {
 		uint64_t nodeid, first;
 	} dirs[FZ_DIRS];
 	unsigned int dir_pos;
+	struct fz_name names[FZ_NAMES];
+	unsigned int name_pos;
+	uint64_t noteno;	/* notify messages of this session so far */
+	uint64_t s_notes_mutated;
+	bool held;		/* a message waits to go after the next group */
+	struct fs_fuzz_note hold;
 
 	struct fs_fuzz_stats stats;
 };
@@ -324,9 +332,10 @@ static void session_end(struct fs_fuzz *fz)
 	if (fz->fuzzing)
 		fprintf(fz->log,
 			"fuzz session=%" PRIu64 " seed=%" PRIu64 " end: %" PRIu64
-			" replies, %" PRIu64 " mutated (%" PRIu64 " sticky)\n",
+			" replies, %" PRIu64 " mutated (%" PRIu64 " sticky); %"
+			PRIu64 " notify, %" PRIu64 " mutated\n",
 			fz->session, fz->seed, fz->reqno, fz->s_mutated,
-			fz->s_sticky);
+			fz->s_sticky, fz->noteno, fz->s_notes_mutated);
 	else
 		fprintf(fz->log, "fuzz session=%" PRIu64
 			" end: not fuzzed (no seed left), %" PRIu64 " replies\n",
@@ -351,6 +360,10 @@ static void session_start(struct fs_fuzz *fz)
 	memset(fz->nodeids, 0, sizeof(fz->nodeids));
 	memset(fz->uniques, 0, sizeof(fz->uniques));
 	memset(fz->dirs, 0, sizeof(fz->dirs));
+	memset(fz->names, 0, sizeof(fz->names));
+	fz->noteno = 0;
+	fz->s_notes_mutated = 0;
+	fz->held = false;	/* its nodeids meant the old session's nodes */
 	if (fz->fuzzing)
 		fprintf(fz->log, "fuzz session=%" PRIu64 " seed=%" PRIu64
 			" rate=%u.%06u: begin\n", n, fz->seed,
@@ -369,6 +382,45 @@ static void remember_nodeid(struct fs_fuzz *fz, uint64_t id)
 	fz->nodeids[fz->nodeid_pos++ % FZ_NODEIDS] = id;
 }
 
+/*
+ * A name the guest looked up or created, and its node: what a forged
+ * notification lies about.  in is the request's in-args.
+ */
+static void remember_name(struct fs_fuzz *fz, const struct fs_fuzz_msg *m,
+			  uint64_t child)
+{
+	size_t skip = 0, len;
+	const char *name;
+	struct fz_name *n;
+
+	switch (m->opcode) {
+	case FUSE_MKDIR:
+		skip = sizeof(struct fuse_mkdir_in);
+		break;
+	case FUSE_MKNOD:
+		skip = sizeof(struct fuse_mknod_in);
+		break;
+	case FUSE_CREATE:
+		skip = sizeof(struct fuse_create_in);
+		break;
+	case FUSE_LOOKUP: case FUSE_SYMLINK:
+		break;
+	default:
+		return;
+	}
+	if (!m->in || m->inlen <= skip || !m->nodeid || !child)
+		return;
+	name = (const char *)m->in + skip;
+	len = strnlen(name, m->inlen - skip);
+	if (!len || len == m->inlen - skip || len > 255 ||
+	    !strcmp(name, ".") || !strcmp(name, ".."))
+		return;
+	n = &fz->names[fz->name_pos++ % FZ_NAMES];
+	n->parent = m->nodeid;
+	n->child = child;
+	memcpy(n->name, name, len + 1);
+}
+
 static void remember(struct fs_fuzz *fz, const struct fs_fuzz_msg *m)
 {
 	uint64_t id;
@@ -382,6 +434,7 @@ static void remember(struct fs_fuzz *fz, const struct fs_fuzz_msg *m)
 		if (!m->error && m->payload && m->plen >= sizeof(id)) {
 			memcpy(&id, m->payload, sizeof(id));
 			remember_nodeid(fz, id);
+			remember_name(fz, m, id);
 		}
 		break;
 	}
@@ -449,6 +502,7 @@ bool fs_fuzz_message(struct fs_fuzz *fz, struct fs_fuzz_msg *m)
 	c.rng = fz->seed ^ (opno * 0xd1342543de82ef95ULL) ^
 		((uint64_t)m->opcode << 48);
 	c.nodeids = fz->nodeids;
+	c.names = fz->names;
 	/* a few rounds so nearby seeds and request numbers decorrelate */
 	fz_rand(&c);
 	fz_rand(&c);
@@ -497,6 +551,159 @@ bool fs_fuzz_message(struct fs_fuzz *fz, struct fs_fuzz_msg *m)
 		session_end(fz);
 	pthread_mutex_unlock(&fz->lock);
 	return done;
+}
+
+/* ---- notify messages ------------------------------------------------- */
+
+/* out[*o] = *note, when there is room */
+static void emit(struct fs_fuzz_note *out, int *o, const struct fs_fuzz_note *note)
+{
+	if (*o < FS_FUZZ_GROUP_MAX)
+		out[(*o)++] = *note;
+}
+
+/*
+ * One message's fate: drawn from (seed, its number k in the session)
+ * alone.  Fills *mut (the message as damaged) and *forged; returns the
+ * fate, FZN_SEND without a note when it is not touched.
+ */
+static enum fz_note_fate note_fate(struct fs_fuzz *fz, struct fz_ctx *c,
+				   const struct fs_fuzz_note *in,
+				   struct fs_fuzz_note *mut,
+				   struct fs_fuzz_note *forged)
+{
+	struct fuse_out_header h;
+	struct fs_fuzz_msg m = { .kind = FS_FUZZ_NOTIFY };
+	enum fz_note_fate fate;
+
+	*mut = *in;
+	if (fz_below(c, 1000000) >= fz->notify_ppm || in->len < sizeof(h) ||
+	    in->len > sizeof(in->data))
+		return FZN_SEND;
+	memcpy(&h, in->data, sizeof(h));
+	m.opcode = (uint32_t)h.error;
+	m.error = h.error;
+	m.unique = h.unique;
+	m.plen = in->len - sizeof(h);
+	m.cap = sizeof(in->data) - sizeof(h);
+	m.payload = malloc(m.plen ? m.plen : 1);
+	if (!m.payload)
+		return FZN_SEND;
+	memcpy(m.payload, in->data + sizeof(h), m.plen);
+	if (m.plen >= sizeof(m.nodeid))
+		memcpy(&m.nodeid, m.payload, sizeof(m.nodeid));
+	c->m = &m;
+	fate = fz_mutate_note(c, forged);
+	/* one damage, sometimes two (an odd ino with an odd range, say) */
+	if (fate == FZN_SEND && !fz_below(c, 4))
+		fate = fz_mutate_note(c, forged);
+	if (!fz_note_pack(&m, mut))
+		*mut = *in;
+	free(m.payload);
+	c->m = NULL;
+	return fate;
+}
+
+int fs_fuzz_notify(struct fs_fuzz *fz, const struct fs_fuzz_note *in, int n,
+		   struct fs_fuzz_note *out)
+{
+	struct fs_fuzz_note mut, forged, swapped, held;
+	bool was_held, swapping = false;
+	int o = 0;
+
+	if (fz)
+		pthread_mutex_lock(&fz->lock);
+	if (!fz || !fz->active || !fz->fuzzing) {
+		for (int i = 0; i < n; i++)
+			emit(out, &o, &in[i]);
+		if (fz)
+			pthread_mutex_unlock(&fz->lock);
+		return o;
+	}
+	/* a message held back by the last group goes after this one */
+	was_held = fz->held;
+	if (was_held)
+		held = fz->hold;
+	fz->held = false;
+	for (int i = 0; i < n; i++) {
+		uint64_t k = fz->noteno++;
+		struct fz_ctx c = {
+			.nodeids = fz->nodeids, .names = fz->names,
+			.rng = fz->seed ^ (k * 0x9e6c63d0676a9a99ULL) ^
+			       (0xfeULL << 48),
+		};
+		enum fz_note_fate fate;
+		uint64_t nodeid = 0;
+		int32_t code = 0;
+
+		fz->stats.notes++;
+		fz_rand(&c);
+		fz_rand(&c);
+		fate = note_fate(fz, &c, &in[i], &mut, &forged);
+		switch (fate) {
+		case FZN_DROP:
+			break;
+		case FZN_DUP:
+			emit(out, &o, &mut);
+			emit(out, &o, &mut);
+			break;
+		case FZN_FORGE:
+			emit(out, &o, &mut);
+			emit(out, &o, &forged);
+			break;
+		case FZN_SWAP:
+		case FZN_HOLD:
+			if (i + 1 < n && !swapping) {
+				fz_note(&c, "reorder: after the next message of its group");
+				swapped = mut;
+				swapping = true;
+				break;
+			}
+			if (!fz->held) {
+				fz_note(&c, "reorder: held back until after the next group");
+				fz->hold = mut;
+				fz->held = true;
+				break;
+			}
+			fz_note(&c, "reorder: nothing to pass (one held already), sent");
+			emit(out, &o, &mut);
+			break;
+		default:
+			emit(out, &o, &mut);
+			break;
+		}
+		if (swapping && fate != FZN_SWAP && fate != FZN_HOLD) {
+			emit(out, &o, &swapped);
+			swapping = false;
+		}
+		if (!c.wlen)
+			continue;
+		if (in[i].len >= sizeof(struct fuse_out_header)) {
+			memcpy(&code, in[i].data + offsetof(struct fuse_out_header,
+							    error),
+			       sizeof(code));
+			if (in[i].len >= sizeof(struct fuse_out_header) + 8)
+				memcpy(&nodeid, in[i].data +
+				       sizeof(struct fuse_out_header),
+				       sizeof(nodeid));
+		}
+		fz->stats.notes_mutated++;
+		fz->s_notes_mutated++;
+		fprintf(fz->log, "fuzz seed=%" PRIu64 " session=%" PRIu64
+			" notify=%" PRIu64 " code=%s nodeid=%" PRIu64 ": %s\n",
+			fz->seed, fz->session, k,
+			code == FUSE_NOTIFY_INVAL_INODE ? "INVAL_INODE" :
+			code == FUSE_NOTIFY_INVAL_ENTRY ? "INVAL_ENTRY" :
+			code == FUSE_NOTIFY_DELETE ? "DELETE" : "?",
+			nodeid, c.what);
+		fflush(fz->log);
+	}
+	if (swapping)	/* the last one asked to swap: nothing after it */
+		emit(out, &o, &swapped);
+	if (was_held)
+		emit(out, &o, &held);
+	pthread_mutex_unlock(&fz->lock);
+	return o;
 }
 
 void fs_fuzz_get_stats(struct fs_fuzz *fz, struct fs_fuzz_stats *st)
@@ -553,6 +760,25 @@ static int parse_rate(const char *s, uint32_t *ppm)
 	return 0;
 }
 
+bool fs_fuzz_rate_ok(const char *rate)
+{
+	uint32_t ppm;
+
+	return rate && !parse_rate(rate, &ppm);
+}
+
+int fs_fuzz_set_notify_rate(struct fs_fuzz *fz, const char *rate)
+{
+	uint32_t ppm;
+
+	if (!rate || parse_rate(rate, &ppm))
+		return -EINVAL;
+	pthread_mutex_lock(&fz->lock);
+	fz->notify_ppm = ppm;
+	pthread_mutex_unlock(&fz->lock);
+	return 0;
+}
+
 /* Seeds and rate of spec into fz; -EINVAL (not logged) when it is bad. */
 static int parse_spec(struct fs_fuzz *fz, const char *spec)
 {
@@ -562,10 +788,12 @@ static int parse_spec(struct fs_fuzz *fz, const char *spec)
 	if (!spec || !*spec)
 		return -EINVAL;
 	fz->ppm = FS_FUZZ_DEFAULT_PPM;
+	fz->notify_ppm = fz->ppm;
 	colon = strchr(spec, ':');
 	seedlen = colon ? (size_t)(colon - spec) : strlen(spec);
 	if (colon && parse_rate(colon + 1, &fz->ppm))
 		return -EINVAL;
+	fz->notify_ppm = fz->ppm;
 	fz->list = memchr(spec, ',', seedlen) != NULL;
 	for (p = spec; p < spec + seedlen;) {
 		size_t l = strcspn(p, ",:");
@@ -643,9 +871,11 @@ void fs_fuzz_free(struct fs_fuzz *fz)
 	if (fz->log) {
 		session_end(fz);
 		fprintf(fz->log, "fuzz total: %" PRIu64 " sessions, %" PRIu64
-			" replies, %" PRIu64 " mutated (%" PRIu64 " sticky)\n",
+			" replies, %" PRIu64 " mutated (%" PRIu64 " sticky); %"
+			PRIu64 " notify, %" PRIu64 " mutated\n",
 			fz->stats.sessions, fz->stats.replies,
-			fz->stats.mutated, fz->stats.sticky);
+			fz->stats.mutated, fz->stats.sticky,
+			fz->stats.notes, fz->stats.notes_mutated);
 		if (fz->own_log)
 			fclose(fz->log);
 		else

@@ -22,8 +22,12 @@
  *   fuzz session=N seed=S end: R replies, M mutated (T sticky)
  * to the --fuzz-log file (default stderr), whatever --log-level says.
  *
- * Messages are fs_fuzz_msg: today only replies; a later notification
- * queue adds its kind and a mutator table of its own.
+ * Host-change notifications (--notify) go through fs_fuzz_notify(): the
+ * k-th notify message of a session is damaged with probability NRATE
+ * (--fuzz-notify-rate, default RATE), how depending only on (seed, k),
+ * by a mutator of its own (fs_fuzz_notify.c), logged as
+ *   fuzz seed=S session=N notify=K code=NAME nodeid=I: KIND: WHAT
+ * and counted in the session's end line.
  */
 #ifndef FS_FUZZ_H
 #define FS_FUZZ_H
@@ -38,13 +42,13 @@ struct fs_fuzz;
 
 enum fs_fuzz_kind {
 	FS_FUZZ_REPLY,		/* the answer to a request */
-	/* FS_FUZZ_NOTIFY: a host-initiated notification (not yet sent) */
+	FS_FUZZ_NOTIFY,		/* a host-initiated notification */
 };
 
 /* One message on its way to the guest, as the mutator may change it. */
 struct fs_fuzz_msg {
 	enum fs_fuzz_kind kind;
-	uint32_t opcode;	/* request opcode (a notify code later) */
+	uint32_t opcode;	/* request opcode, or the notify code */
 	uint64_t unique;	/* header unique the guest will see */
 	uint64_t nodeid;	/* the request's nodeid (for the log) */
 	const unsigned char *in;	/* request in-args, after the header */
@@ -62,6 +66,21 @@ struct fs_fuzz_stats {
 	uint64_t replies;	/* replies that went through the fuzzer */
 	uint64_t mutated;	/* of which damaged */
 	uint64_t sticky;	/* of those, by a sticky lie (a cookie cycle) */
+	uint64_t notes;		/* notify messages that went through it */
+	uint64_t notes_mutated;	/* of which damaged, dropped, moved, added */
+};
+
+/*
+ * One notify message as the notification queue carries it, header
+ * included.  FS_FUZZ_NOTE_MAX is what one guest buffer holds
+ * (notify_buf_size, notify_queue.h); a group the fuzzer hands back has at
+ * most FS_FUZZ_GROUP_MAX messages.
+ */
+#define FS_FUZZ_NOTE_MAX	512
+#define FS_FUZZ_GROUP_MAX	8
+struct fs_fuzz_note {
+	uint32_t len;
+	unsigned char data[FS_FUZZ_NOTE_MAX];
 };
 
 /*
@@ -80,6 +99,21 @@ void fs_fuzz_free(struct fs_fuzz *fz);
  * after.  Returns true when m was changed (and logged).
  */
 bool fs_fuzz_message(struct fs_fuzz *fz, struct fs_fuzz_msg *m);
+
+/*
+ * Called for every group of notify messages (in[0..n), n <= 2: a rename's
+ * pair is one group) about to be queued for the guest.  Writes the group
+ * the guest gets to out[] (FS_FUZZ_GROUP_MAX entries) and returns its
+ * size: each message may be damaged, dropped, sent twice, swapped with
+ * its neighbour, held back until after the next group, or joined by a
+ * forged message about a name the guest looked up.  Outside a fuzzed
+ * session the group is copied as it is.
+ */
+int fs_fuzz_notify(struct fs_fuzz *fz, const struct fs_fuzz_note *in, int n,
+		   struct fs_fuzz_note *out);
+/* --fuzz-notify-rate: RATE for notify messages (as in spec); -EINVAL */
+int fs_fuzz_set_notify_rate(struct fs_fuzz *fz, const char *rate);
+bool fs_fuzz_rate_ok(const char *rate);
 
 void fs_fuzz_get_stats(struct fs_fuzz *fz, struct fs_fuzz_stats *st);
 

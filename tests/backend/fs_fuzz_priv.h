@@ -19,12 +19,20 @@
 #define FZ_UNIQUES	8
 /* directories whose first cookie the cycle lie remembers */
 #define FZ_DIRS		16
+/* names the guest looked up or created lately, for forged notifications */
+#define FZ_NAMES	16
+
+struct fz_name {
+	uint64_t parent, child;	/* 0 = empty slot */
+	char name[256];		/* NUL-terminated, 1..255 bytes */
+};
 
 /* One mutation being made: the message, its PRNG, what was done. */
 struct fz_ctx {
 	struct fs_fuzz_msg *m;
 	uint64_t rng;
 	const uint64_t *nodeids;	/* FZ_NODEIDS, 0 = empty slot */
+	const struct fz_name *names;	/* FZ_NAMES */
 	char what[512];
 	size_t wlen;
 };
@@ -62,5 +70,32 @@ bool fz_mutate_payload(struct fz_ctx *c);
  * fs_fuzz_ops.c.  *first is the directory's remembered first cookie.
  */
 bool fz_dir_cycle(struct fz_ctx *c, uint64_t *first, bool lie);
+
+/* ---- notify messages (fs_fuzz_notify.c) ---- */
+
+/* What happens to a notify message beside (or instead of) its damage. */
+enum fz_note_fate {
+	FZN_SEND,	/* sent (damaged or not) */
+	FZN_DROP,	/* not sent */
+	FZN_DUP,	/* sent twice */
+	FZN_SWAP,	/* sent after the next message of its group */
+	FZN_HOLD,	/* sent after the next group */
+	FZN_FORGE,	/* sent, followed by c->forged */
+};
+
+/*
+ * The kinds of notify damage, as the log's "KIND: " prefix names them
+ * (the unit test checks each one is reached).
+ */
+extern const char *const fz_note_kinds[];
+
+/*
+ * Damages the notify message c->m (opcode = error = its code, payload =
+ * its body) or picks its fate; a forged message goes to *forged.
+ */
+enum fz_note_fate fz_mutate_note(struct fz_ctx *c, struct fs_fuzz_note *forged);
+
+/* Serializes a notify message (header from m) into note; false if too big. */
+bool fz_note_pack(const struct fs_fuzz_msg *m, struct fs_fuzz_note *note);
 
 #endif

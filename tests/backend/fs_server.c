@@ -693,8 +693,12 @@ struct fs_server *fs_server_new(const struct fs_config *cfg)
 		goto fail;
 	srv->cfg.fuzz_spec = NULL;
 	srv->cfg.fuzz_log = NULL;
+	srv->cfg.fuzz_notify_rate = NULL;
 	if (cfg->fuzz_spec) {
 		err = -fs_fuzz_new(cfg->fuzz_spec, cfg->fuzz_log, &srv->fuzz);
+		if (!err && cfg->fuzz_notify_rate)
+			err = -fs_fuzz_set_notify_rate(srv->fuzz,
+						       cfg->fuzz_notify_rate);
 		if (err)
 			goto fail;
 	}

@@ -59,6 +59,7 @@ struct fs_config {
 	const char *fault_spec;		/* --fault, see fs_fault.h; NULL = none */
 	const char *fuzz_spec;		/* --fuzz, see fs_fuzz.h; NULL = none */
 	const char *fuzz_log;		/* --fuzz-log; NULL = stderr */
+	const char *fuzz_notify_rate;	/* --fuzz-notify-rate; NULL = RATE */
 	struct fs_dax_ops dax;
 	/*
 	 * Per-inode DAX (the guest's dax=inode): regular files with the

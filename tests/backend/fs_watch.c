@@ -49,6 +49,7 @@
 #include <unistd.h>
 
 #include "fs_fault.h"
+#include "fs_fuzz.h"
 #include "fs_internal.h"
 #include "fs_watch.h"
 #include "log.h"
@@ -175,6 +176,34 @@ static size_t msg_damage(struct watch_msg *m, size_t len,
 	return len;
 }
 
+/*
+ * --fuzz: the group as the fuzzer leaves it (fs_fuzz_notify(): damaged,
+ * dropped, doubled, reordered, with forged messages added).
+ */
+static void send_fuzzed(struct fs_watch *w, const struct iovec *msgs, int n)
+{
+	struct fs_fuzz_note in[2], out[FS_FUZZ_GROUP_MAX];
+	struct iovec iov[FS_FUZZ_GROUP_MAX];
+	int k = 0;
+
+	for (int i = 0; i < n && i < 2; i++) {
+		size_t l = msgs[i].iov_len;
+
+		if (l > sizeof(in[k].data))
+			continue;	/* cannot happen: a watch_msg is smaller */
+		memcpy(in[k].data, msgs[i].iov_base, l);
+		in[k++].len = (uint32_t)l;
+	}
+	n = fs_fuzz_notify(w->srv->fuzz, in, k, out);
+	if (!n)
+		return;
+	for (int i = 0; i < n; i++)
+		iov[i] = (struct iovec){ .iov_base = out[i].data,
+					 .iov_len = out[i].len };
+	w->ops.send(w->ops.opaque, iov, n);
+	atomic_fetch_add(&w->messages, (uint64_t)n);
+}
+
 void send_msgs(struct fs_watch *w, struct watch_msg *m, const size_t *len,
 	       int n)
 {
@@ -197,6 +226,10 @@ void send_msgs(struct fs_watch *w, struct watch_msg *m, const size_t *len,
 				  hit.corrupt ? " (damaged: --fault)" : "");
 		if (hit.corrupt)
 			iov[i].iov_len = msg_damage(&m[i], len[i], hit.corrupt);
+	}
+	if (w->srv->fuzz) {
+		send_fuzzed(w, iov, n);
+		return;
 	}
 	w->ops.send(w->ops.opaque, iov, n);
 	atomic_fetch_add(&w->messages, (uint64_t)n);

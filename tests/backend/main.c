@@ -38,7 +38,7 @@ struct options {
 	bool writeback;
 	unsigned int queues;
 	const char *fault;
-	const char *fuzz, *fuzz_log;
+	const char *fuzz, *fuzz_log, *fuzz_notify_rate;
 	uint64_t cache_size;
 	bool dax_inode_sticky;
 	bool notify;
@@ -64,6 +64,8 @@ static void usage(FILE *f)
 		"  --fuzz SEED[:RATE]     damage replies at random (testing), see fs_fuzz.h;\n"
 		"                         SEED may be a list S1,S2,...; RATE default 0.05\n"
 		"  --fuzz-log FILE        append the fuzzer's log there (default stderr)\n"
+		"  --fuzz-notify-rate R   with --notify: the share of notify messages\n"
+		"                         damaged (default: --fuzz's RATE)\n"
 		"  --no-xattr             do not serve extended attributes\n"
 		"  --no-killpriv          do not grant FUSE_HANDLE_KILLPRIV (the guest\n"
 		"                         drops suid/sgid itself, by SETATTR)\n"
@@ -124,8 +126,9 @@ static bool parse_size(const char *s, uint64_t *out)
 
 enum {
 	OPT_SOCKET = 256, OPT_SHARED, OPT_TAG, OPT_CACHE, OPT_RO, OPT_QUEUES,
-	OPT_LOG, OPT_FAULT, OPT_FUZZ, OPT_FUZZ_LOG, OPT_NOXATTR,
-	OPT_NOKILLPRIV, OPT_WRITEBACK, OPT_CACHE_SIZE, OPT_DAX_INODE, OPT_NOTIFY, OPT_HELP,
+	OPT_LOG, OPT_FAULT, OPT_FUZZ, OPT_FUZZ_LOG, OPT_FUZZ_NRATE, OPT_NOXATTR,
+	OPT_NOKILLPRIV, OPT_WRITEBACK, OPT_CACHE_SIZE, OPT_DAX_INODE, OPT_NOTIFY,
+	OPT_HELP,
 };
 
 static void parse_args(int argc, char **argv, struct options *o)
@@ -141,6 +144,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "fault", required_argument, NULL, OPT_FAULT },
 		{ "fuzz", required_argument, NULL, OPT_FUZZ },
 		{ "fuzz-log", required_argument, NULL, OPT_FUZZ_LOG },
+		{ "fuzz-notify-rate", required_argument, NULL, OPT_FUZZ_NRATE },
 		{ "no-xattr", no_argument, NULL, OPT_NOXATTR },
 		{ "no-killpriv", no_argument, NULL, OPT_NOKILLPRIV },
 		{ "writeback", no_argument, NULL, OPT_WRITEBACK },
@@ -216,6 +220,12 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_FUZZ_LOG:
 			o->fuzz_log = optarg;
 			break;
+		case OPT_FUZZ_NRATE:
+			if (!fs_fuzz_rate_ok(optarg))
+				usage_error("--fuzz-notify-rate: '%s' is not a fraction in 0..1",
+					    optarg);
+			o->fuzz_notify_rate = optarg;
+			break;
 		case OPT_NOXATTR:
 			o->xattr = false;
 			break;
@@ -276,6 +286,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		usage_error("--readonly cannot be combined with --cache-size");
 	if (o->fuzz_log && !o->fuzz)
 		usage_error("--fuzz-log needs --fuzz");
+	if (o->fuzz_notify_rate && !o->fuzz)
+		usage_error("--fuzz-notify-rate needs --fuzz");
 	if (o->dax_inode_sticky && !o->cache_size)
 		usage_error("--dax-inode needs a window (--cache-size)");
 	errno = 0;
@@ -405,6 +417,7 @@ int main(int argc, char **argv)
 	cfg.fault_spec = o.fault;
 	cfg.fuzz_spec = o.fuzz;
 	cfg.fuzz_log = o.fuzz_log;
+	cfg.fuzz_notify_rate = o.fuzz_notify_rate;
 	cfg.dax_inode_sticky = o.dax_inode_sticky;
 	srv = fs_server_new(&cfg);
 	if (!srv) {

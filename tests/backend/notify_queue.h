@@ -22,13 +22,17 @@
 #include <sys/uio.h>
 
 #define NQ_MAX		1024
-/* the largest message: header + fuse_notify_delete_out + NAME_MAX + NUL */
-#define NQ_MSG_MAX	(16 + 24 + 255 + 1)
 /*
  * notify_buf_size in the config space: the driver posts buffers of at
  * least this size, so every message fits in one.
  */
 #define NQ_BUF_SIZE	512
+/*
+ * The largest message: what one buffer holds.  The watcher's own are at
+ * most header + fuse_notify_delete_out + NAME_MAX + NUL (296 bytes); the
+ * fuzzer (--fuzz) also sends names longer than NAME_MAX.
+ */
+#define NQ_MSG_MAX	NQ_BUF_SIZE
 
 struct nq_msg {
 	uint32_t len;

@@ -6,7 +6,14 @@
 # times, each in a fresh directory, unmount, rmmod and insmod the client
 # module (virtiofs_ng, or the kernel's virtiofs) again.
 #
-#   fuzz-guest STEP_TIMEOUT ROUNDS SEED...
+#   fuzz-guest [--notify] STEP_TIMEOUT ROUNDS SEED...
+#
+# --notify (run --notify: the device has a notification queue and the
+# host changes the share all along): per seed, beside the workload, a
+# watcher (fuzz-helper watch) holds inotify watches on the whole mount,
+# reading what the host changes; it must end on SIGTERM before the
+# unmount.  The driver's notify counters are printed as "NOTIFY seed-N
+# ..." lines.
 #
 # Syscall errors are expected under fuzzing and only logged.  A seed FAILs
 # when a step is still running STEP_TIMEOUT s after it started and has to be
@@ -18,6 +25,11 @@
 # host can pin an oops on its seed.  stdout carries only result lines.
 
 . /vtest/config
+NOTIFY=0
+if [ "$1" = --notify ]; then
+	NOTIFY=1
+	shift
+fi
 STEP=$1 ROUNDS=$2
 shift 2
 H=/bin/fuzz-helper
@@ -112,6 +124,45 @@ names_and_tar() {
 	return $st
 }
 
+# The driver's notify counters of the mounted device: "name=value ...".
+notify_counters() {
+	local d f out=""
+	for d in /sys/fs/virtiofs_ng/*; do
+		[ -f "$d/notify_received" ] || continue
+		for f in notify_received notify_dropped notify_nobuf watch_events; do
+			out="$out $f=$(cat "$d/$f" 2>/dev/null)"
+		done
+	done
+	echo "${out# }"
+}
+
+# Stops the watcher; one that does not end is a hang of the driver.
+stop_watcher() {
+	local i=0
+	kill -TERM "$WPID" 2>/dev/null
+	while ! gone "$WPID" && [ $i -lt 100 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	if ! gone "$WPID"; then
+		log "watcher still running 20 s after SIGTERM; its stack:"
+		cat "/proc/$WPID/stack" >&2 2>/dev/null
+		why="${why:+$why; }watcher stuck after SIGTERM"
+		kill -9 "$WPID" 2>/dev/null
+		i=0
+		while ! gone "$WPID" && [ $i -lt 50 ]; do
+			sleep 0.2
+			i=$((i + 1))
+		done
+		if ! gone "$WPID"; then
+			why="$why, survives SIGKILL"
+			stop=1
+		fi
+	fi
+	wait "$WPID" 2>/dev/null
+	log "seed $seed: $(cat /tmp/watch.out)"
+}
+
 mkdir -p /tmp/ref
 tar -xf /fuzz/src.tar -C /tmp/ref
 (cd /tmp/ref && find . -type f | sort | xargs md5sum) >/tmp/ref.sums
@@ -132,6 +183,11 @@ for seed in "$@"; do
 	else
 		log "seed $seed: mount failed (fine: the host lied at INIT?)"
 	fi
+	if [ $mounted = 1 ] && [ $NOTIFY = 1 ]; then
+		mkdir -p /mnt/churn
+		$H watch /mnt >/tmp/watch.out 2>&1 </dev/null &
+		WPID=$!
+	fi
 	if [ $mounted = 1 ]; then
 		# Rounds in fresh directories: a lie about one directory
 		# (a bad inode, say) must not end the seed's workload.
@@ -148,6 +204,11 @@ for seed in "$@"; do
 			step "rm.$r" "$STEP" rm -rf "$d"
 		done
 		step sync "$STEP" sync
+		if [ $NOTIFY = 1 ]; then
+			stop_watcher
+			echo "NOTIFY seed-$seed $(notify_counters)" \
+				"$(grep -o '[0-9]* events.*' /tmp/watch.out)"
+		fi
 		bgrun "$STEP" umount /mnt
 		if [ $RUN_ST != done ] || [ $RUN_RC != 0 ]; then
 			sleep 2

@@ -13,6 +13,11 @@
  *   fuzz-helper mmap DIR        shared and private mmap, msync, truncate
  *   fuzz-helper misc DIR        symlinks, lseek data/hole, statx, statfs,
  *                               fallocate, copy_file_range, O_DIRECT
+ *   fuzz-helper watch DIR...    (run --notify) inotify on each DIR's tree
+ *                               until SIGTERM, reading and stat()ing what
+ *                               it reports (so host files are looked up
+ *                               and cached), new directories watched as
+ *                               they appear, the trees walked every 2 s
  *
  * Prints "fuzz-helper CMD: N calls, E errors" to stderr; exits 0, 2 for
  * wrong arguments, 3 when a directory listing never ended (the kernel
@@ -22,6 +27,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -29,12 +36,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 static unsigned long calls, errors;
@@ -373,12 +382,142 @@ static void do_misc(const char *dir)
 	}
 }
 
+/* ---- watch: the guest's watchers for run --notify ---------------------- */
+
+#define WATCH_MAX	4096
+#define WATCH_MASK	(IN_CREATE | IN_DELETE | IN_MODIFY | IN_ATTRIB | \
+			 IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | \
+			 IN_MOVE_SELF | IN_CLOSE_WRITE)
+
+static volatile sig_atomic_t watch_stop;
+static struct {
+	int wd;
+	char *path;
+} watches[WATCH_MAX];
+static unsigned long nwatch, nevents, nreads, noverflow;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	watch_stop = 1;
+}
+
+static const char *watch_path(int wd)
+{
+	for (unsigned long i = 0; i < nwatch; i++)
+		if (watches[i].wd == wd)
+			return watches[i].path;
+	return NULL;
+}
+
+/* Watches dir and (depth permitting) every directory under it. */
+static void watch_tree(int fd, const char *dir, int depth)
+{
+	char p[PATH_MAX];
+	struct dirent *d;
+	unsigned int n = 0;
+	DIR *dh;
+	int wd;
+
+	if (watch_stop || depth > 8)
+		return;
+	wd = (int)chk(inotify_add_watch(fd, dir, WATCH_MASK));
+	if (wd >= 0 && !watch_path(wd) && nwatch < WATCH_MAX) {
+		watches[nwatch].wd = wd;
+		watches[nwatch].path = strdup(dir);
+		if (watches[nwatch].path)
+			nwatch++;
+	}
+	dh = opendir(dir);
+	if (!dh)
+		return;
+	/* a directory whose listing never ends is the names step's to find */
+	while (!watch_stop && n++ < 10000 && (d = readdir(dh))) {
+		struct stat st;
+
+		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, d->d_name);
+		if (chk(lstat(p, &st)) == 0 && S_ISDIR(st.st_mode))
+			watch_tree(fd, p, depth + 1);
+	}
+	closedir(dh);
+}
+
+/* Reads (at most 64 KiB of) a regular file an event named. */
+static void watch_read(const char *p)
+{
+	static char buf[65536];
+	struct stat st;
+	int fd;
+
+	if (chk(lstat(p, &st)) < 0 || !S_ISREG(st.st_mode))
+		return;
+	fd = (int)chk(open(p, O_RDONLY | O_NONBLOCK));
+	if (fd < 0)
+		return;
+	chk(read(fd, buf, sizeof(buf)));
+	close(fd);
+	nreads++;
+}
+
+static void do_watch(int ndirs, char **dirs)
+{
+	struct sigaction sa = { .sa_handler = on_term };
+	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct pollfd pfd;
+	time_t walked = 0;
+	int fd, i;
+
+	sigaction(SIGTERM, &sa, NULL);	/* no SA_RESTART: poll returns */
+	fd = (int)chk(inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+	if (fd < 0)
+		return;
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	while (!watch_stop) {
+		ssize_t len;
+
+		if (time(NULL) - walked >= 2) {
+			for (i = 0; i < ndirs; i++)
+				watch_tree(fd, dirs[i], 0);
+			walked = time(NULL);
+		}
+		if (poll(&pfd, 1, 500) <= 0)
+			continue;
+		len = read(fd, buf, sizeof(buf));
+		for (char *q = buf; len > 0 && q < buf + len;) {
+			const struct inotify_event *ev = (const void *)q;
+			const char *dir = watch_path(ev->wd);
+			char p[PATH_MAX];
+
+			q += sizeof(*ev) + ev->len;
+			nevents++;
+			if (ev->mask & IN_Q_OVERFLOW)
+				noverflow++;
+			if (!dir || !ev->len)
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", dir, ev->name);
+			if ((ev->mask & IN_ISDIR) &&
+			    (ev->mask & (IN_CREATE | IN_MOVED_TO)))
+				watch_tree(fd, p, 1);
+			else if (ev->mask & (IN_CREATE | IN_MODIFY |
+					     IN_MOVED_TO | IN_CLOSE_WRITE))
+				watch_read(p);
+			else if (ev->mask & IN_ATTRIB)
+				chk(access(p, R_OK));
+		}
+	}
+	close(fd);
+	printf("fuzz-helper watch: %lu events (%lu overflows), %lu reads, %lu watches\n",
+	       nevents, noverflow, nreads, nwatch);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: fuzz-helper names|xattr|locks|mmap|misc DIR [N]\n");
+		fprintf(stderr, "usage: fuzz-helper names|xattr|locks|mmap|misc|watch DIR [N]\n");
 		return 2;
 	}
 	if (!strcmp(cmd, "names"))
@@ -391,6 +530,8 @@ int main(int argc, char **argv)
 		do_mmap(argv[2]);
 	else if (!strcmp(cmd, "misc"))
 		do_misc(argv[2]);
+	else if (!strcmp(cmd, "watch"))
+		do_watch(argc - 2, argv + 2);
 	else
 		return 2;
 	fprintf(stderr, "fuzz-helper %s: %lu calls, %lu errors\n", cmd, calls,

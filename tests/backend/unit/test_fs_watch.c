@@ -414,6 +414,70 @@ static void case_fault(struct t *t)
 	}
 }
 
+/*
+ * --fuzz with --notify: the watcher's messages go through the fuzzer (rate
+ * 1 for notify messages, replies untouched), each logged with its number.
+ */
+static void case_fuzz(struct t *t)
+{
+	char log[160], *buf = NULL, name[16];
+	struct fs_config cfg = {
+		.shared_dir = t->dir, .cache = FS_CACHE_AUTO, .xattr = true,
+		.fuzz_spec = "31:0", .fuzz_log = log, .fuzz_notify_rate = "1",
+	};
+	int n, valid = 0;
+	FILE *f;
+	long len;
+
+	snprintf(log, sizeof(log), "%s.fuzz.log", t->dir);
+	unlink(log);
+	fs_server_free(t->srv);
+	t->srv = fs_server_new(&cfg);
+	T_CHECK(t, t->srv, "server with --fuzz");
+	if (!t->srv || !watching(t))
+		return;
+	for (int i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "z%d", i);
+		host(t, "touch %s", name);
+	}
+	n = got_wait(MAXMSG, 1500);
+	for (int i = 0; i < n; i++) {
+		const struct fuse_notify_inval_entry_out *o =
+			(const void *)(got.msg[i] + sizeof(struct fuse_out_header));
+
+		valid += got.len[i] == hdr(i)->len && hdr(i)->unique == 0 &&
+			 hdr(i)->error == FUSE_NOTIFY_INVAL_ENTRY &&
+			 o->parent == FUSE_ROOT_ID && o->namelen < 4 && !o->flags &&
+			 got.len[i] == sizeof(struct fuse_out_header) +
+				       sizeof(*o) + o->namelen + 1;
+	}
+	T_CHECK(t, n >= 10, "only %d messages for 20 creates", n);
+	/* some damage keeps a message intact: doubled, forged, reordered */
+	T_CHECK(t, valid < n - 5, "%d of %d messages intact at rate 1", valid,
+		n);
+	fs_server_unwatch(t->srv);
+	fs_server_free(t->srv);
+	t->srv = NULL;
+	f = fopen(log, "r");
+	if (f) {
+		fseek(f, 0, SEEK_END);
+		len = ftell(f);
+		rewind(f);
+		buf = calloc(1, (size_t)len + 1);
+		if (buf && fread(buf, 1, (size_t)len, f) != (size_t)len)
+			buf[0] = 0;
+		fclose(f);
+	}
+	unlink(log);
+	T_CHECK(t, buf && strstr(buf, "fuzz seed=31 session=0 notify=0 code=INVAL_ENTRY nodeid=1: "),
+		"no log line for message 0");
+	T_CHECK(t, buf && strstr(buf, "fuzz seed=31 session=0 notify=19 code=INVAL_ENTRY"),
+		"no log line for message 19");
+	T_CHECK(t, buf && strstr(buf, "20 notify, 20 mutated"),
+		"no notify counts in the end line");
+	free(buf);
+}
+
 int main(void)
 {
 	static const struct t_case cases[] = {
@@ -423,6 +487,7 @@ int main(void)
 		{ "watch_not_sent", case_not_sent },
 		{ "watch_stats", case_stats },
 		{ "watch_fault", case_fault },
+		{ "watch_fuzz", case_fuzz },
 	};
 	static const struct t_case inotify_cases[] = {
 		{ "watch_inotify_file_changes", case_file_changes },
