@@ -341,6 +341,15 @@ bool vng_stale_inode(const struct inode *inode, u64 generation,
 bool vng_attr_submount(const struct vng_conn *conn,
 		       const struct fuse_attr *attr);
 
+/*
+ * dir.c: FUSE_LOOKUP of name in dir nodeid without instantiating anything,
+ * validated (a refused reply's reference is given back); out->nodeid 0 is
+ * a negative entry.  The caller owns the lookup reference of a positive
+ * one.  timeout: jiffies before giving up with -ETIMEDOUT, 0 for none.
+ */
+int vng_lookup_entry(struct vng_conn *conn, u64 nodeid,
+		     const struct qstr *name, struct fuse_entry_out *out,
+		     unsigned long timeout);
 /* dir.c: FUSE_LOOKUP of name in dir nodeid, validated; 0 or -errno */
 int vng_lookup_name(struct super_block *sb, u64 nodeid, const struct qstr *name,
 		    struct fuse_entry_out *outarg, struct inode **inodep);

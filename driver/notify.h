@@ -46,17 +46,21 @@ struct vng_watch_stats {
 /*
  * The notification queue of one device (struct vng_dev.notify).  A fixed
  * set of buffers circulates: posted, returned by the device with a
- * message, applied by the device's work item in arrival order, posted
- * again.  A buffer that could not be allocated is retried later.
+ * message, copied out and posted again, the copies applied by the
+ * device's apply work in arrival order.  A buffer that could not be allocated is retried later.
  */
 struct vng_notify_queue {
 	u32 buf_size;			/* 0: no notification queue */
 	unsigned int want;		/* buffers to keep circulating */
 	unsigned int have;		/* allocated; under lock */
 	bool stopped;			/* device gone: buffers are freed */
-	spinlock_t lock;		/* received, have, stopped */
+	spinlock_t lock;	/* received, backlog, have, stopped */
 	struct list_head received;	/* returned buffers, oldest first */
-	struct work_struct work;	/* applies them (process context) */
+	/* messages copied out of returned buffers, oldest first */
+	struct list_head backlog;
+	unsigned int nr_backlog;
+	struct work_struct work;	/* drains received into the backlog */
+	struct work_struct apply;	/* applies the backlog, in order */
 	struct delayed_work restock;	/* allocation retry */
 };
 

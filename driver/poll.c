@@ -250,9 +250,9 @@ static int vng_report_attr(struct vng_poll *p, u64 nodeid,
 	int err;
 
 	if (diff == VNG_DATA)
-		err = vng_host_inval_inode(p->conn, nodeid, 0, -1);
+		err = vng_host_inval_inode(p->conn, p->sb, nodeid, 0, -1);
 	else
-		err = vng_host_inval_inode(p->conn, nodeid, -1, 0);
+		err = vng_host_inval_inode(p->conn, p->sb, nodeid, -1, 0);
 	vng_poll_fired(p, err);
 	return err;
 }
@@ -893,16 +893,16 @@ static void vng_report_removal(struct vng_poll *p, struct vng_change *c,
 	child = vng_removed_nodeid(p, c, to, budget);
 	if (!child) {
 		/* READDIR gave no nodeid: the name alone says it */
-		err = vng_host_inval_entry(p->conn, c->parent, &c->name, false);
+		err = vng_host_inval_entry(p->conn, p->sb, c->parent, &c->name, false);
 		vng_poll_fired(p, err);
 		return;
 	}
 	vng_absorb_begin(p, &a, to ? to->ent : NULL);
-	err = vng_host_delete(p->conn, c->parent, child, &c->name);
+	err = vng_host_delete(p->conn, p->sb, c->parent, child, &c->name);
 	vng_poll_fired(p, err);
 	if (to) {
 		to->done = true;
-		err = vng_host_inval_entry(p->conn, to->parent, &to->name,
+		err = vng_host_inval_entry(p->conn, p->sb, to->parent, &to->name,
 					   false);
 		vng_poll_fired(p, err);
 	}
@@ -963,7 +963,7 @@ static void vng_report_changes(struct vng_poll *p, int *budget)
 		if (c->kind != VNG_CH_ADDED || c->done)
 			continue;
 		vng_absorb_begin(p, &a, c->ent);
-		err = vng_host_inval_entry(p->conn, c->parent, &c->name, false);
+		err = vng_host_inval_entry(p->conn, p->sb, c->parent, &c->name, false);
 		vng_poll_fired(p, err);
 		vng_absorb_end(p, &a);
 		if (c->type == DT_DIR && c->ino)

@@ -17,6 +17,12 @@
 #                                        (--fault notify:corrupt:KIND): each
 #                                        is refused and counted, the mount
 #                                        goes on working
+#   notify-guest slowhost                the backend never answers a LOOKUP
+#                                        (--fault lookup:drop) while the
+#                                        host changes a watched directory:
+#                                        listing it, reading in it, another
+#                                        notification and the umount of
+#                                        /mnt each end within SLOW_BOUND s
 # Prints PASS|FAIL|SKIP lines.
 TTY=/dev/ttyS2
 EV=/tmp/ev
@@ -247,9 +253,74 @@ malformed() {
 		say FAIL "malformed.$kind.mount_works" "$(ls /mnt/m)"
 }
 
+# ends_within NAME SEC CMD...: CMD succeeds within SEC s.  Run in the
+# background and killed at SEC s, so that a CMD stuck in the kernel does
+# not stall the guest (an unkillable one is reported as such).
+ends_within() {
+	name=$1 sec=$2
+	shift 2
+	rm -f /tmp/ends.rc
+	( timeout -s KILL "$sec" "$@" >/tmp/ends.out 2>&1; echo $? >/tmp/ends.rc ) &
+	i=0
+	while [ ! -e /tmp/ends.rc ]; do
+		i=$((i + 1))
+		if [ $i -gt $(((sec + 5) * 10)) ]; then
+			say FAIL "$name" "'$*' still running after $sec s, unkillable"
+			return 1
+		fi
+		sleep 0.1
+	done
+	rc=$(cat /tmp/ends.rc)
+	if [ "$rc" = 0 ]; then
+		say PASS "$name" "$((i * 100)) ms"
+	elif [ "$rc" = 137 ]; then
+		say FAIL "$name" "'$*' still running after $sec s (killed)"
+		return 1
+	else
+		say FAIL "$name" "'$*' failed: $(cat /tmp/ends.out)"
+		return 1
+	fi
+}
+
+# Every LOOKUP goes unanswered (the backend runs with --fault lookup:drop),
+# so nothing here may need one: the names come from listings (READDIRPLUS).
+# The host then creates and renames in a watched directory, and applying
+# those messages asks the host what the names are now.  That wait must
+# hold up neither the directory, nor other notifications, nor the umount.
+slowhost() {
+	B=${SLOW_BOUND:-20}
+	host mkdir w && host write w/keep v1 && host write o v1 || return
+	ends_within slowhost.setup "$B" sh -c 'ls /mnt >/dev/null && ls /mnt/w >/dev/null && cat /mnt/w/keep /mnt/o' ||
+		return
+	vng-watch /mnt/w >$EV 2>/tmp/ev.err &
+	WPID=$!
+	i=0
+	until grep -q '^READY' $EV; do
+		i=$((i + 1))
+		[ $i -gt 50 ] && { say FAIL slowhost.watcher "$(cat /tmp/ev.err)"; return; }
+		sleep 0.1
+	done
+	host create w/a && host mv w/a w/b && host write w/keep v2 ||
+		return
+	sleep 1		# the messages are being applied now
+	ends_within slowhost.list_watched "$B" ls /mnt/w
+	ends_within slowhost.stat_watched "$B" stat /mnt/w
+	ends_within slowhost.read_in_watched "$B" cat /mnt/w/keep
+	ends_within slowhost.write_elsewhere "$B" sh -c 'echo x >/mnt/o && cat /mnt/o'
+	# the INVAL_INODE behind the unanswered LOOKUPs still gets through
+	WAIT=$((B * 20))
+	poll slowhost.later_notification content_is /mnt/w/keep v2
+	ends_within slowhost.umount "$B" umount /mnt
+	kill $WPID 2>/dev/null
+	sleep 0.5
+	kill -9 $WPID 2>/dev/null
+	wait $WPID 2>/dev/null
+}
+
 hook_ready || exit 0
 case "${1:-all}" in
 malformed) malformed "$2" ;;
+slowhost) slowhost ;;
 events) events ;;
 coherence) coherence ;;
 layout) layout ;;
