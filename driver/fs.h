@@ -289,6 +289,21 @@ extern const struct dentry_operations vng_dentry_operations;
 extern const struct dentry_operations vng_root_dentry_operations;
 /* Sets the dentry's expiry from an entry_out (dir.c, readdir.c). */
 void vng_dentry_settime(struct dentry *dentry, u64 sec, u32 nsec);
+/*
+ * readdir.c, also for watch=poll's listings (poll.c).  The record at d,
+ * len bytes left in a READDIR(PLUS) reply, header bytes of
+ * fuse_direntplus before it (0 for READDIR): its length, or 0 when it is
+ * malformed (cut short, a name that is no name, an unknown DT_* type).
+ */
+size_t vng_check_dirent(const struct fuse_dirent *d, size_t len,
+			size_t header);
+/* The record is "." or ".." (which carry no lookup reference). */
+bool vng_dirent_is_dot(const struct fuse_dirent *d);
+/*
+ * A READDIRPLUS record's node (nodeid != 0) is usable: not the root,
+ * valid attributes, a file type agreeing with the record's.
+ */
+bool vng_direntplus_node_ok(const struct fuse_direntplus *dp);
 
 /* ---- xattr.c / acl.c / export.c --------------------------------------- */
 extern const struct xattr_handler *vng_xattr_handlers[];

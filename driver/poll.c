@@ -390,50 +390,24 @@ static void vng_poll_track(struct vng_poll *p, struct inode *inode)
 
 /* ---- directory listings ----------------------------------------------- */
 
-static bool vng_dot_or_dotdot(const char *name, u32 len)
-{
-	return name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'));
-}
-
-/* Length of a valid record at d (or 0), given len bytes left. */
-static size_t vng_poll_dirent(const struct fuse_dirent *d, size_t len,
-			      size_t header)
-{
-	size_t reclen;
-
-	if (len < header + FUSE_NAME_OFFSET)
-		return 0;
-	if (!d->namelen || d->namelen > NAME_MAX)
-		return 0;
-	if (header + FUSE_NAME_OFFSET + d->namelen > len)
-		return 0;
-	if (memchr(d->name, '/', d->namelen) || memchr(d->name, 0, d->namelen))
-		return 0;
-	if (d->type > DT_WHT)
-		return 0;
-	reclen = header + FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET + d->namelen);
-	return min(reclen, len);
-}
-
 /*
  * Adds one record to l; consumes its lookup reference (READDIRPLUS).
  * Returns false when l is full.
  */
 static bool vng_listing_add(struct vng_poll *p, struct vng_listing *l,
 			    unsigned int cap, const struct fuse_dirent *d,
-			    const struct fuse_entry_out *o)
+			    const struct fuse_direntplus *dp)
 {
+	const struct fuse_entry_out *o = dp ? &dp->entry_out : NULL;
 	struct vng_snap_ent *e;
 	struct inode *inode;
 	u64 nodeid = o ? o->nodeid : 0;
 
-	if (vng_dot_or_dotdot(d->name, d->namelen))
+	if (vng_dirent_is_dot(d))
 		return true;
 	if (nodeid)
 		vng_forget(p->conn, nodeid, 1);
-	if (o && nodeid && (nodeid == VNG_ROOT_ID || !vng_attr_valid(&o->attr) ||
-			    (d->type != DT_UNKNOWN &&
-			     d->type != ((o->attr.mode & S_IFMT) >> 12)))) {
+	if (nodeid && !vng_direntplus_node_ok(dp)) {
 		vng_conn_err(p->conn, "watch=poll: READDIRPLUS entry '%.*s': invalid node",
 			     (int)d->namelen, d->name);
 		return true;
@@ -540,7 +514,7 @@ static int vng_poll_list(struct vng_poll *p, struct inode *dir,
 			const struct fuse_direntplus *dp = (void *)pos;
 			const struct fuse_dirent *d = (void *)(pos + header);
 
-			reclen = vng_poll_dirent(d, len, header);
+			reclen = vng_check_dirent(d, len, header);
 			if (!reclen) {
 				vng_conn_err(conn, "watch=poll: %s: malformed directory entry",
 					     plus ? "READDIRPLUS" : "READDIR");
@@ -552,10 +526,10 @@ static int vng_poll_list(struct vng_poll *p, struct inode *dir,
 			if (full) {
 				/* past the cap: the lookup reference goes back */
 				if (plus && dp->entry_out.nodeid &&
-				    !vng_dot_or_dotdot(d->name, d->namelen))
+				    !vng_dirent_is_dot(d))
 					vng_forget(conn, dp->entry_out.nodeid, 1);
 			} else if (!vng_listing_add(p, l, cap, d,
-						    plus ? &dp->entry_out : NULL)) {
+						    plus ? dp : NULL)) {
 				full = true;
 			}
 		}
