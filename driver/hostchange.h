@@ -60,8 +60,11 @@ void vng_hostchange_destroy(struct vng_conn *conn);
  * hear of it: NULL for the notification queue (superblocks mounted
  * watch=notify), a superblock for its watch=poll poller (that superblock
  * alone).  Superblocks mounted watch=off, or polling, get no event from
- * the queue; every superblock gets the invalidations.
+ * the queue; every superblock gets the invalidations.  VNG_HC_SILENT:
+ * nobody's watchers, the caller fires the one event itself (poll.c, for a
+ * child whose parent hears of it by name).
  */
+#define VNG_HC_SILENT	((struct super_block *)1)
 
 /*
  * FUSE_NOTIFY_INVAL_INODE: attributes of @nodeid changed; with @off >= 0

@@ -351,7 +351,6 @@ void vng_notify_dev_init(struct vng_dev *dev, bool notify)
 	INIT_DELAYED_WORK(&nq->restock, vng_notify_restock_work);
 	nq->buf_size = notify ? vng_notify_read_buf_size(dev->vdev) : 0;
 	nq->stopped = !nq->buf_size;
-	dev->watch.mode = nq->buf_size ? VNG_WATCH_NOTIFY : VNG_WATCH_OFF;
 }
 
 void vng_notify_start(struct vng_dev *dev)

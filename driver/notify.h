@@ -21,7 +21,7 @@
 struct vng_dev;
 struct virtio_device;
 
-/* How host changes reach this device's sessions ("watch" in sysfs). */
+/* How host changes reach a superblock (watch=; "watch" in sysfs). */
 enum vng_watch_mode {
 	VNG_WATCH_OFF,		/* they do not: caches expire by timeout */
 	VNG_WATCH_NOTIFY,	/* the notification queue (negotiated) */
@@ -39,8 +39,6 @@ struct vng_watch_stats {
 	atomic64_t events;
 	/* polls sent (poll.c) */
 	atomic64_t polls;
-	/* enum vng_watch_mode, READ_ONCE/WRITE_ONCE */
-	int mode;
 };
 
 /*

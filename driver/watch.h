@@ -42,4 +42,11 @@ bool vng_conn_has_notify(const struct vng_conn *conn);
 int vng_poll_start(struct super_block *sb, unsigned int interval_ms);
 void vng_poll_stop(struct super_block *sb);
 
+/*
+ * The watch= of each superblock of the session, in mount order, into buf
+ * (size bytes) as "MODE[ MODE...]\n" (notify, poll:MS, off): sysfs's
+ * "watch".  Returns the length, 0 when the session has no superblock.
+ */
+ssize_t vng_conn_watch_modes(struct vng_conn *conn, char *buf, size_t size);
+
 #endif /* VNG_WATCH_H */

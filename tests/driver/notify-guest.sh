@@ -10,7 +10,7 @@
 # after a host write returns the new bytes, ls shows host creations and
 # deletions, stat a host chmod, all well inside the 86400 s timeouts.
 #
-#   notify-guest events|coherence|all    (default all)
+#   notify-guest events|coherence|modes|all    (default all)
 #   notify-guest layout                  the kernel's virtiofs: no feature,
 #                                        only the mount in --notify mode
 #   notify-guest malformed KIND          the backend damages every message
@@ -282,6 +282,53 @@ ends_within() {
 	fi
 }
 
+# The mount's watch= decides who hears the queue: watch=off gets coherent
+# caches and no events; watch=poll hears its poller only, so a host write
+# to a watched file in a watched directory gives each watcher (the file's,
+# the directory's) one IN_MODIFY, as a local write does, not one from the
+# queue and one from the poller.
+modes() {
+	M=/mnt/md EV=/tmp/evm
+	host mkdir md && host write md/f v1 || return
+	cat $M/f >/dev/null || { say FAIL modes.setup "cat $M/f"; return; }
+	sysw=$(cat /sys/fs/virtiofs_ng/*/watch | head -n 1)
+	[ "$sysw" = notify ] && say PASS modes.sysfs.notify ||
+		say FAIL modes.sysfs.notify "watch is '$sysw'"
+	mount -o remount,watch=off /mnt || { say FAIL modes.off "remount"; return; }
+	sysw=$(cat /sys/fs/virtiofs_ng/*/watch | head -n 1)
+	[ "$sysw" = off ] && say PASS modes.sysfs.off ||
+		say FAIL modes.sysfs.off "watch is '$sysw'"
+	vng-watch $M $M/f >$EV 2>/tmp/evm.err &
+	WPID=$!
+	i=0
+	until grep -q '^READY' $EV; do
+		i=$((i + 1))
+		[ $i -gt 50 ] && { say FAIL modes.watcher "$(cat /tmp/evm.err)"; return; }
+		sleep 0.1
+	done
+	host write md/f v2 && poll modes.off.read_after_host_write content_is $M/f v2
+	host create md/g && poll modes.off.ls_shows_create sh -c "ls $M | grep -qx g"
+	host ping
+	sleep 1
+	n=$(grep -c '^EV' $EV)
+	[ "$n" = 0 ] && say PASS modes.off.no_events ||
+		say FAIL modes.off.no_events "$n events: $(grep '^EV' $EV | tr '\n' ';')"
+
+	mount -o remount,watch=poll:200 /mnt || { say FAIL modes.poll "remount"; return; }
+	sysw=$(cat /sys/fs/virtiofs_ng/*/watch | head -n 1)
+	[ "$sysw" = poll:200 ] && say PASS modes.sysfs.poll ||
+		say FAIL modes.sysfs.poll "watch is '$sysw'"
+	sleep 1		# the poller's first ticks are its baseline
+	host append md/f more && expect_n modes.poll.modify 2 "MODIFY $M/f"
+	sleep 2		# a second report, from the queue or a tick, has come by now
+	n=$(grep -Ec "^EV [0-9]+ MODIFY $M/f\$" $EV)
+	[ "$n" = 2 ] && say PASS modes.poll.once_per_watcher ||
+		say FAIL modes.poll.once_per_watcher "$n MODIFY events for 2 watchers: $(grep '^EV' $EV | tr '\n' ';')"
+	kill $WPID 2>/dev/null
+	wait $WPID 2>/dev/null
+	mount -o remount,watch=notify /mnt || say FAIL modes.restore "remount,watch=notify"
+}
+
 # Every LOOKUP goes unanswered (the backend runs with --fault lookup:drop),
 # so nothing here may need one: the names come from listings (READDIRPLUS).
 # The host then creates and renames in a watched directory, and applying
@@ -324,6 +371,7 @@ slowhost) slowhost ;;
 events) events ;;
 coherence) coherence ;;
 layout) layout ;;
-all) events; coherence ;;
+modes) modes ;;
+all) events; coherence; modes ;;
 *) say FAIL usage "notify-guest events|coherence|layout|all" ;;
 esac
