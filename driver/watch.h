@@ -8,9 +8,11 @@
  *   watch=poll[:MS]  poll.c asks the host every MS milliseconds (default
  *                    1000, 100..3600000) about the inodes a guest process
  *                    watches (inotify/fanotify inode marks)
- *   watch=off        nothing; the default without a notification queue
+ *   watch=off        no events; the default without a notification queue
  *
- * Both report what they learn through hostchange.h.
+ * Both report what they learn through hostchange.h.  The queue's messages
+ * invalidate the caches of every superblock of the session whatever its
+ * mode (coherence); events fire only where the mode asks for them.
  */
 #ifndef VNG_WATCH_H
 #define VNG_WATCH_H
