@@ -504,6 +504,9 @@ static unsigned int vng_hc_inval_names(struct vng_conn *conn,
 				cur->old = vng_nodeid(d_inode(entry));
 				cur->old_isdir = d_is_dir(entry);
 			}
+			/* the node may have lost this name (its nlink, ctime) */
+			if (d_really_is_positive(entry) && !expire_only)
+				vng_hc_stale_attr(conn, d_inode(entry));
 			vng_hc_drop_dentry(entry, expire_only);
 			dput(entry);
 		}
@@ -529,7 +532,7 @@ static unsigned int vng_hc_inval_names(struct vng_conn *conn,
 /* Step three, on one superblock (hc->lock and sb_lock held). */
 static void vng_hc_name_events(struct vng_conn *conn, struct super_block *sb,
 			       u64 parent, const struct qstr *name,
-			       bool expire_only, struct vng_hc_name *n,
+			       struct vng_hc_name *n,
 			       const struct vng_hc_delete *del, u32 cookie)
 {
 	struct inode *dir, *old, *now = NULL;
@@ -577,9 +580,6 @@ static void vng_hc_name_events(struct vng_conn *conn, struct super_block *sb,
 				  dir, name, old, 0);
 	}
 out:
-	/* the old inode lost this name to another node */
-	if (old && (!now || now != old) && !expire_only)
-		vng_hc_stale_attr(conn, old);
 	inode_unlock(dir);
 	iput(now);
 	iput(old);
@@ -660,8 +660,8 @@ int vng_host_inval_entry(struct vng_conn *conn, struct super_block *from,
 			if (n[i].vsb == vsb && n[i].sb == vsb->sb)
 				cur = &n[i];
 		if (cur)
-			vng_hc_name_events(conn, vsb->sb, parent, name,
-					   expire_only, cur, del, cookie);
+			vng_hc_name_events(conn, vsb->sb, parent, name, cur,
+					   del, cookie);
 		else if (del)
 			vng_hc_report_delete_sb(conn, vsb->sb, del);
 	}
