@@ -109,9 +109,9 @@ bad:
 	return -EIO;
 }
 
-/* FUSE_LOOKUP without instantiating anything: the caller owns the ref. */
-static int vng_send_lookup(struct vng_conn *conn, u64 nodeid,
-			   const struct qstr *name, struct fuse_entry_out *out)
+int vng_lookup_entry(struct vng_conn *conn, u64 nodeid,
+		     const struct qstr *name, struct fuse_entry_out *out,
+		     unsigned long timeout)
 {
 	struct vng_args args = {};
 	ssize_t err;
@@ -121,10 +121,18 @@ static int vng_send_lookup(struct vng_conn *conn, u64 nodeid,
 	memset(out, 0, sizeof(*out));
 	vng_args_in_out(&args, FUSE_LOOKUP, nodeid,
 			name->name, name->len + 1, out, sizeof(*out));
-	err = vng_request(conn, &args);
+	err = timeout ? vng_request_timeout(conn, &args, timeout) :
+			vng_request(conn, &args);
 	if (err < 0)
 		return err;
 	return vng_check_entry(conn, name, out, true);
+}
+
+/* FUSE_LOOKUP without instantiating anything: the caller owns the ref. */
+static int vng_send_lookup(struct vng_conn *conn, u64 nodeid,
+			   const struct qstr *name, struct fuse_entry_out *out)
+{
+	return vng_lookup_entry(conn, nodeid, name, out, 0);
 }
 
 int vng_lookup_name(struct super_block *sb, u64 nodeid, const struct qstr *name,

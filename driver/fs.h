@@ -289,6 +289,21 @@ extern const struct dentry_operations vng_dentry_operations;
 extern const struct dentry_operations vng_root_dentry_operations;
 /* Sets the dentry's expiry from an entry_out (dir.c, readdir.c). */
 void vng_dentry_settime(struct dentry *dentry, u64 sec, u32 nsec);
+/*
+ * readdir.c, also for watch=poll's listings (poll.c).  The record at d,
+ * len bytes left in a READDIR(PLUS) reply, header bytes of
+ * fuse_direntplus before it (0 for READDIR): its length, or 0 when it is
+ * malformed (cut short, a name that is no name, an unknown DT_* type).
+ */
+size_t vng_check_dirent(const struct fuse_dirent *d, size_t len,
+			size_t header);
+/* The record is "." or ".." (which carry no lookup reference). */
+bool vng_dirent_is_dot(const struct fuse_dirent *d);
+/*
+ * A READDIRPLUS record's node (nodeid != 0) is usable: not the root,
+ * valid attributes, a file type agreeing with the record's.
+ */
+bool vng_direntplus_node_ok(const struct fuse_direntplus *dp);
 
 /* ---- xattr.c / acl.c / export.c --------------------------------------- */
 extern const struct xattr_handler *vng_xattr_handlers[];
@@ -341,6 +356,15 @@ bool vng_stale_inode(const struct inode *inode, u64 generation,
 bool vng_attr_submount(const struct vng_conn *conn,
 		       const struct fuse_attr *attr);
 
+/*
+ * dir.c: FUSE_LOOKUP of name in dir nodeid without instantiating anything,
+ * validated (a refused reply's reference is given back); out->nodeid 0 is
+ * a negative entry.  The caller owns the lookup reference of a positive
+ * one.  timeout: jiffies before giving up with -ETIMEDOUT, 0 for none.
+ */
+int vng_lookup_entry(struct vng_conn *conn, u64 nodeid,
+		     const struct qstr *name, struct fuse_entry_out *out,
+		     unsigned long timeout);
 /* dir.c: FUSE_LOOKUP of name in dir nodeid, validated; 0 or -errno */
 int vng_lookup_name(struct super_block *sb, u64 nodeid, const struct qstr *name,
 		    struct fuse_entry_out *outarg, struct inode **inodep);

@@ -8,20 +8,38 @@
  *
  * - Every superblock of the session sees each change: a nodeid may be
  *   cached in the tag's superblock and in submounts.  conn->sb_lock is held
- *   across the walk; vng_kill_sb() takes it to leave the list before the
+ *   across a walk; vng_kill_sb() takes it to leave the list before the
  *   superblock is shut down, so every superblock we see stays usable for
- *   the whole walk (fs/fuse holds its killsb semaphore the same way).
+ *   the walk (fs/fuse holds its killsb semaphore the same way).  No inode
+ *   reference outlives a walk, or an unmount would find busy inodes.
  *
  * - Lock order: hostchange lock, conn->sb_lock, then one directory's
  *   inode lock (I_MUTEX_PARENT, the order rename and unlink use) while its
  *   dentry is looked up and invalidated, as fs/fuse's reverse entry
  *   invalidation does.  Never two directories at once.
  *
- * - What a name is now is only known by asking: an INVAL_ENTRY is followed
- *   by a real LOOKUP (validated and instantiated as dir.c does) when
- *   someone on that superblock watches (fsnotify marks), or when a DELETE
- *   waits for its pair.  With no watcher the invalidation alone is enough
- *   and costs no round trip.
+ * - No request is ever sent with any of these locks held.  A host that
+ *   does not answer would otherwise hold up the unmount (sb_lock), every
+ *   later host change and every operation in the directory; fs/fuse sends
+ *   nothing there at all.  What needs an answer (the LOOKUP below) is
+ *   asked between two walks, and waits VNG_HC_LOOKUP_WAIT at most.
+ *
+ * - What a name is now is only known by asking: an INVAL_ENTRY is applied
+ *   in three steps.  First the invalidation, under the locks, on every
+ *   superblock, remembering which node each had under the name.  Then, with
+ *   no lock held, a LOOKUP per superblock where it serves events (a
+ *   watcher is there, or a DELETE waits for its pair): each reply carries
+ *   a reference the superblock's inode takes over.  Last, under the locks
+ *   again, each superblock still on the list gets its reply linked into
+ *   the dcache (so later changes of the node reach the parent's watchers
+ *   by name) and its events.  A reply whose superblock left meanwhile goes
+ *   back with a FORGET.  A LOOKUP that failed or timed out tells nothing:
+ *   no event for the name, the invalidation stands.
+ *
+ * - Events fire only where they were asked for (hostchange.h, @from): a
+ *   superblock mounted watch=notify hears the notification queue, one
+ *   mounted watch=poll its own poller, watch=off nothing.  Invalidations
+ *   reach every superblock whatever its mode: caches stay coherent.
  *
  * - Moves: the host reports a rename as DELETE(old parent, child, old
  *   name) immediately followed by INVAL_ENTRY(new parent, new name).  A
@@ -53,6 +71,7 @@
 #include <linux/namei.h>
 #include <linux/pagemap.h>
 #include <linux/posix_acl.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/stringhash.h>
 
@@ -66,6 +85,14 @@
  * this only bounds a lost pair, well inside the 50 ms event latency goal.
  */
 #define VNG_MOVE_PAIR_WAIT	msecs_to_jiffies(20)
+
+/*
+ * How long applying a host change waits for the LOOKUP of a name.  Host
+ * changes are applied one at a time, in order: a host that leaves the
+ * LOOKUP unanswered delays the next ones by this much, and its name gets
+ * no event.  A host that answers at all answers in milliseconds.
+ */
+#define VNG_HC_LOOKUP_WAIT	(5 * HZ)
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -81,6 +108,18 @@ static bool vng_hc_name_ok(const struct qstr *name)
 	    (name->len == 1 || (name->len == 2 && name->name[1] == '.')))
 		return false;
 	return true;
+}
+
+/*
+ * Whether sb's watchers hear of a change learnt from @from: the
+ * notification queue (NULL) speaks to superblocks mounted watch=notify, a
+ * poller to its own superblock (hostchange.h).
+ */
+static bool vng_hc_events(struct super_block *sb, struct super_block *from)
+{
+	if (from)
+		return sb == from;
+	return READ_ONCE(vng_sb(sb)->opts.watch) == VNG_WATCH_NOTIFY;
 }
 
 /* Counts an event fired on sb's objects, when anyone can hear it. */
@@ -159,68 +198,12 @@ static void vng_hc_drop_dentry(struct dentry *entry, bool expire_only)
 }
 
 /*
- * What name in dir is now: a LOOKUP, its result linked into the dcache as
- * any lookup's would be (so later changes of the node reach the parent's
- * watchers by name).  dir's inode lock is held, so no other lookup of the
- * name is in progress.  Returns the inode (a reference) or NULL when the
- * name does not exist or cannot be known.
- */
-static struct inode *vng_hc_lookup(struct super_block *sb, struct inode *dir,
-				   const struct qstr *name)
-{
-	DECLARE_WAIT_QUEUE_HEAD_ONSTACK(wq);
-	struct dentry *parent, *dentry = NULL, *alias;
-	struct qstr q = QSTR_INIT(name->name, name->len);
-	struct fuse_entry_out out;
-	struct inode *inode;
-	int err;
-
-	if (vng_is_bad(dir))
-		return NULL;
-	parent = d_find_alias(dir);
-	if (parent) {
-		q.hash = full_name_hash(parent, q.name, q.len);
-		dentry = d_lookup(parent, &q);
-		if (!dentry)
-			dentry = vng_d_alloc_parallel(parent, &q, &wq);
-		if (IS_ERR(dentry))
-			dentry = NULL;
-		/* a dentry that is still hashed (expire only) stays as is */
-		if (dentry && !d_in_lookup(dentry)) {
-			dput(dentry);
-			dentry = NULL;
-		}
-	}
-	err = vng_lookup_name(sb, vng_nodeid(dir), name, &out, &inode);
-	if (err)
-		inode = NULL;
-	if (dentry) {
-		if (inode) {
-			/* the splice takes a reference of its own */
-			ihold(inode);
-			alias = d_splice_alias(inode, dentry);
-			d_lookup_done(dentry);
-			if (!IS_ERR(alias)) {
-				vng_dentry_settime(alias ? alias : dentry,
-						   out.entry_valid,
-						   out.entry_valid_nsec);
-				dput(alias);
-			}
-		} else {
-			d_lookup_done(dentry);
-		}
-		dput(dentry);
-	}
-	dput(parent);
-	return inode;
-}
-
-/*
  * A name of inode is gone for good: nlink drops, and when it was the last
- * the inode's watchers get IN_DELETE_SELF and lose their watches, as with
- * a local unlink.
+ * the inode's watchers get IN_DELETE_SELF (with @events) and lose their
+ * watches, as with a local unlink.
  */
-static void vng_hc_unlinked(struct vng_conn *conn, struct inode *inode)
+static void vng_hc_unlinked(struct vng_conn *conn, struct inode *inode,
+			    bool events)
 {
 	struct vng_inode *vi = vng_i(inode);
 	bool gone;
@@ -236,7 +219,7 @@ static void vng_hc_unlinked(struct vng_conn *conn, struct inode *inode)
 	gone = gone && !inode->i_nlink;
 	spin_unlock(&vi->lock);
 	vng_invalidate_attr_host(inode);
-	if (gone) {
+	if (gone && events) {
 		vng_hc_counted(conn, inode->i_sb);
 		fsnotify_inoderemove(inode);
 	}
@@ -244,44 +227,50 @@ static void vng_hc_unlinked(struct vng_conn *conn, struct inode *inode)
 
 /* ---- the pending DELETE ------------------------------------------------ */
 
-/* The pending DELETE was no move: tells sb's watchers; hc->lock held. */
+/* A DELETE that was no move: tells sb's watchers; sb_lock held. */
 static void vng_hc_report_delete_sb(struct vng_conn *conn,
-				    struct super_block *sb)
+				    struct super_block *sb,
+				    const struct vng_hc_delete *del)
 {
-	struct vng_hostchange *hc = &conn->hostchange;
-	struct qstr name = QSTR_INIT(hc->pending_name, hc->pending_len);
-	u32 mask = FS_DELETE | (hc->pending_isdir ? FS_ISDIR : 0);
+	struct qstr name = QSTR_INIT(del->name, del->len);
+	u32 mask = FS_DELETE | (del->isdir ? FS_ISDIR : 0);
+	bool events = vng_hc_events(sb, del->from);
 	struct inode *dir, *child;
 
-	lockdep_assert_held(&hc->lock);
-	child = vng_ilookup(sb, hc->pending_child);
-	dir = vng_hc_dir(sb, hc->pending_parent);
-	if (dir)
+	lockdep_assert_held(&conn->sb_lock);
+	child = del->child ? vng_ilookup(sb, del->child) : NULL;
+	dir = vng_hc_dir(sb, del->parent);
+	if (dir && events)
 		vng_hc_name_event(conn, mask, dir, &name, child, 0);
 	if (child)
-		vng_hc_unlinked(conn, child);
+		vng_hc_unlinked(conn, child, events);
 	iput(child);
 	iput(dir);
 }
 
-/* The same for every superblock; hc->lock and sb_lock held. */
-static void vng_hc_report_delete_locked(struct vng_conn *conn)
+/* The same for every superblock; sb_lock held. */
+static void vng_hc_report_delete_all(struct vng_conn *conn,
+				     const struct vng_hc_delete *del)
 {
 	struct vng_sb *vsb;
 
 	lockdep_assert_held(&conn->sb_lock);
 	list_for_each_entry(vsb, &conn->sb_list, conn_entry)
-		vng_hc_report_delete_sb(conn, vsb->sb);
-	conn->hostchange.pending = false;
+		vng_hc_report_delete_sb(conn, vsb->sb, del);
 }
 
+/* Reports the pending DELETE, if any, as a delete; hc->lock held. */
 static void vng_hc_flush_pending_locked(struct vng_conn *conn)
 {
-	if (!conn->hostchange.pending)
+	struct vng_hostchange *hc = &conn->hostchange;
+
+	lockdep_assert_held(&hc->lock);
+	if (!hc->pending)
 		return;
 	mutex_lock(&conn->sb_lock);
-	vng_hc_report_delete_locked(conn);
+	vng_hc_report_delete_all(conn, &hc->del);
 	mutex_unlock(&conn->sb_lock);
+	hc->pending = false;
 }
 
 static void vng_hc_flush_work(struct work_struct *work)
@@ -349,8 +338,8 @@ static void vng_hc_inode_event(struct vng_conn *conn, struct inode *inode,
 	vng_hc_counted(conn, inode->i_sb);
 }
 
-int vng_host_inval_inode(struct vng_conn *conn, u64 nodeid, s64 off,
-			 s64 len)
+int vng_host_inval_inode(struct vng_conn *conn, struct super_block *from,
+			 u64 nodeid, s64 off, s64 len)
 {
 	struct vng_hostchange *hc = &conn->hostchange;
 	struct vng_sb *vsb;
@@ -370,8 +359,9 @@ int vng_host_inval_inode(struct vng_conn *conn, u64 nodeid, s64 off,
 		vng_hc_stale_attr(conn, inode);
 		if (off >= 0)
 			vng_hc_inval_data(inode, off, len);
-		vng_hc_inode_event(conn, inode,
-				   off >= 0 ? FS_MODIFY : FS_ATTRIB);
+		if (vng_hc_events(vsb->sb, from))
+			vng_hc_inode_event(conn, inode,
+					   off >= 0 ? FS_MODIFY : FS_ATTRIB);
 		iput(inode);
 	}
 	mutex_unlock(&conn->sb_lock);
@@ -382,19 +372,95 @@ int vng_host_inval_inode(struct vng_conn *conn, u64 nodeid, s64 off,
 /* ---- FUSE_NOTIFY_INVAL_ENTRY ------------------------------------------ */
 
 /*
+ * One superblock's part of an INVAL_ENTRY, carried from the invalidation
+ * to the LOOKUP (no lock held) to the events.  vsb and sb identify the
+ * superblock only: they are looked for on the list again, never followed
+ * outside sb_lock.
+ */
+struct vng_hc_name {
+	struct vng_sb *vsb;
+	struct super_block *sb;
+	u64 dir_ino;		/* the directory's identity, for step three */
+	u32 dir_gen;
+	u64 old;		/* the node the dcache had under the name, or 0 */
+	bool old_isdir;
+	bool events;		/* its watchers hear of this change */
+	bool ask;		/* a LOOKUP serves its events */
+	int err;		/* the LOOKUP's: 0, -ENOENT, else unknown */
+	u64 attr_version;	/* conn->attr_version before the LOOKUP */
+	struct fuse_entry_out out;	/* nodeid != 0: a reference we own */
+};
+
+/*
+ * Links what the LOOKUP found into sb's dcache as any lookup's result
+ * would be, so later changes of the node reach the parent's watchers by
+ * name.  dir's inode lock is held, so no other lookup of the name is in
+ * progress.  Consumes the reply's reference; returns the inode (a
+ * reference) or NULL.
+ */
+static struct inode *vng_hc_instantiate(struct super_block *sb,
+					struct inode *dir,
+					const struct qstr *name,
+					const struct vng_hc_name *n)
+{
+	DECLARE_WAIT_QUEUE_HEAD_ONSTACK(wq);
+	const struct fuse_entry_out *out = &n->out;
+	struct qstr q = QSTR_INIT(name->name, name->len);
+	struct dentry *parent, *dentry = NULL, *alias;
+	struct inode *inode;
+
+	inode = vng_iget(sb, out->nodeid, out->generation, &out->attr,
+			 vng_timeout(sb, out->attr_valid, out->attr_valid_nsec),
+			 n->attr_version);
+	if (IS_ERR(inode))
+		return NULL;	/* the reference went back */
+	if (vng_is_bad(dir))
+		return inode;
+	parent = d_find_alias(dir);
+	if (!parent)
+		return inode;
+	q.hash = full_name_hash(parent, q.name, q.len);
+	dentry = d_lookup(parent, &q);
+	if (!dentry)
+		dentry = vng_d_alloc_parallel(parent, &q, &wq);
+	if (IS_ERR(dentry))
+		dentry = NULL;
+	/* a dentry that is still hashed (expire only, or met meanwhile) stays */
+	if (dentry && !d_in_lookup(dentry)) {
+		dput(dentry);
+		dentry = NULL;
+	}
+	if (dentry) {
+		/* the splice takes a reference of its own */
+		ihold(inode);
+		alias = d_splice_alias(inode, dentry);
+		d_lookup_done(dentry);
+		if (!IS_ERR(alias)) {
+			vng_dentry_settime(alias ? alias : dentry,
+					   out->entry_valid,
+					   out->entry_valid_nsec);
+			dput(alias);
+		}
+		dput(dentry);
+	}
+	dput(parent);
+	return inode;
+}
+
+/*
  * The pending DELETE's child now has this name: one move.  dir (locked)
  * is the new parent, inode the child.
  */
 static void vng_hc_report_move(struct vng_conn *conn, struct super_block *sb,
+			       const struct vng_hc_delete *del,
 			       struct inode *dir, const struct qstr *name,
 			       struct inode *inode, u32 cookie)
 {
-	struct vng_hostchange *hc = &conn->hostchange;
-	struct qstr old = QSTR_INIT(hc->pending_name, hc->pending_len);
+	struct qstr old = QSTR_INIT(del->name, del->len);
 	u32 isdir = S_ISDIR(inode->i_mode) ? FS_ISDIR : 0;
 	struct inode *olddir;
 
-	olddir = vng_hc_dir(sb, hc->pending_parent);
+	olddir = vng_hc_dir(sb, del->parent);
 	if (olddir) {
 		vng_hc_name_event(conn, FS_MOVED_FROM | isdir, olddir, &old,
 				  inode, cookie);
@@ -405,69 +471,131 @@ static void vng_hc_report_move(struct vng_conn *conn, struct super_block *sb,
 	vng_hc_counted(conn, sb);
 }
 
-/* One superblock's part of an INVAL_ENTRY; sb_lock and hc->lock held. */
-static int vng_hc_inval_entry_sb(struct vng_conn *conn, struct super_block *sb,
-				 u64 parent, const struct qstr *name,
-				 bool expire_only, u32 cookie)
+/*
+ * Step one, on each superblock (sb_lock held): the name is stale now.
+ * Fills n (one slot per superblock, up to max) and returns how many
+ * LOOKUPs step two sends.
+ */
+static unsigned int vng_hc_inval_names(struct vng_conn *conn,
+				       struct super_block *from, u64 parent,
+				       const struct qstr *name,
+				       bool expire_only, bool pending,
+				       struct vng_hc_name *n,
+				       unsigned int max, unsigned int *nr)
 {
-	struct vng_hostchange *hc = &conn->hostchange;
-	struct inode *dir, *old = NULL, *now = NULL;
+	unsigned int asks = 0;
+	struct vng_sb *vsb;
+	struct inode *dir;
 	struct dentry *entry;
-	bool ask;
+
+	*nr = 0;
+	list_for_each_entry(vsb, &conn->sb_list, conn_entry) {
+		struct super_block *sb = vsb->sb;
+		struct vng_hc_name *cur = *nr < max ? &n[*nr] : NULL;
+
+		dir = vng_hc_dir(sb, parent);
+		if (!dir)
+			continue;
+		inode_lock_nested(dir, I_MUTEX_PARENT);
+		vng_hc_dir_changed(conn, dir);
+		entry = vng_hc_dentry(dir, name);
+		if (entry) {
+			if (cur && d_really_is_positive(entry)) {
+				cur->old = vng_nodeid(d_inode(entry));
+				cur->old_isdir = d_is_dir(entry);
+			}
+			/* the node may have lost this name (its nlink, ctime) */
+			if (d_really_is_positive(entry) && !expire_only)
+				vng_hc_stale_attr(conn, d_inode(entry));
+			vng_hc_drop_dentry(entry, expire_only);
+			dput(entry);
+		}
+		inode_unlock(dir);
+		if (cur) {
+			cur->dir_ino = vng_i(dir)->orig_ino;
+			cur->dir_gen = dir->i_generation;
+		}
+		iput(dir);
+		if (!cur)
+			continue;	/* out of slots: invalidated, no events */
+		cur->vsb = vsb;
+		cur->sb = sb;
+		cur->events = vng_hc_events(sb, from);
+		cur->ask = cur->events &&
+			   (pending || vng_fsnotify_sb_watched(sb));
+		asks += cur->ask;
+		(*nr)++;
+	}
+	return asks;
+}
+
+/* Step three, on one superblock (hc->lock and sb_lock held). */
+static void vng_hc_name_events(struct vng_conn *conn, struct super_block *sb,
+			       u64 parent, const struct qstr *name,
+			       struct vng_hc_name *n,
+			       const struct vng_hc_delete *del, u32 cookie)
+{
+	struct inode *dir, *old, *now = NULL;
+	bool known = n->ask && (!n->err || n->err == -ENOENT);
 
 	dir = vng_hc_dir(sb, parent);
+	/* forgotten and its nodeid reused meanwhile: not the same directory */
+	if (dir && (vng_i(dir)->orig_ino != n->dir_ino ||
+		    dir->i_generation != n->dir_gen)) {
+		iput(dir);
+		dir = NULL;
+	}
 	if (!dir) {
 		/* no move this superblock can see: the delete stands */
-		if (hc->pending)
-			vng_hc_report_delete_sb(conn, sb);
-		return -ENOENT;
+		if (del)
+			vng_hc_report_delete_sb(conn, sb, del);
+		return;
 	}
 	inode_lock_nested(dir, I_MUTEX_PARENT);
-	vng_hc_dir_changed(conn, dir);
-	entry = vng_hc_dentry(dir, name);
-	if (entry) {
-		if (d_really_is_positive(entry))
-			old = igrab(d_inode(entry));
-		vng_hc_drop_dentry(entry, expire_only);
-		dput(entry);
+	if (n->ask && !n->err && n->out.nodeid) {
+		now = vng_hc_instantiate(sb, dir, name, n);
+		n->out.nodeid = 0;	/* the reference is the inode's now */
 	}
+	old = n->old ? vng_ilookup(sb, n->old) : NULL;
 
-	ask = hc->pending || vng_fsnotify_sb_watched(sb);
-	if (ask)
-		now = vng_hc_lookup(sb, dir, name);
-
-	if (now && hc->pending && vng_nodeid(now) == hc->pending_child) {
-		vng_hc_report_move(conn, sb, dir, name, now, cookie);
+	if (now && del && del->child == vng_nodeid(now)) {
+		if (n->events)
+			vng_hc_report_move(conn, sb, del, dir, name, now,
+					   cookie);
 		goto out;
 	}
 	/* the delete first: a name removed and created anew stays in order */
-	if (hc->pending)
-		vng_hc_report_delete_sb(conn, sb);
-	if (now && now != old) {
+	if (del)
+		vng_hc_report_delete_sb(conn, sb, del);
+	if (!n->events || !known)
+		goto out;
+	if (now && vng_nodeid(now) != n->old) {
 		vng_hc_name_event(conn, FS_CREATE |
 				  (S_ISDIR(now->i_mode) ? FS_ISDIR : 0),
 				  dir, name, now, 0);
-	} else if (ask && !now && old) {
+	} else if (!now && n->old) {
 		/* gone without a DELETE: the host could not name the child */
 		vng_hc_name_event(conn, FS_DELETE |
-				  (S_ISDIR(old->i_mode) ? FS_ISDIR : 0),
+				  (n->old_isdir ? FS_ISDIR : 0),
 				  dir, name, old, 0);
 	}
 out:
-	/* the old inode lost this name to another node */
-	if (old && now != old && !expire_only)
-		vng_hc_stale_attr(conn, old);
 	inode_unlock(dir);
 	iput(now);
 	iput(old);
 	iput(dir);
-	return 0;
 }
 
-int vng_host_inval_entry(struct vng_conn *conn, u64 parent,
-			 const struct qstr *name, bool expire_only)
+/* Superblocks one INVAL_ENTRY follows on the stack; more is rare (submounts). */
+#define VNG_HC_NAMES_STACK	4
+
+int vng_host_inval_entry(struct vng_conn *conn, struct super_block *from,
+			 u64 parent, const struct qstr *name, bool expire_only)
 {
 	struct vng_hostchange *hc = &conn->hostchange;
+	struct vng_hc_name stack[VNG_HC_NAMES_STACK], *n = stack;
+	struct vng_hc_delete *del = NULL;
+	unsigned int i, nr, max = VNG_HC_NAMES_STACK, asks;
 	struct vng_sb *vsb;
 	u32 cookie = 0;
 	int err = -ENOENT;
@@ -475,27 +603,84 @@ int vng_host_inval_entry(struct vng_conn *conn, u64 parent,
 	if (!parent || !vng_hc_name_ok(name))
 		return -EINVAL;
 	mutex_lock(&hc->lock);
-	if (hc->pending) {
-		/* this call decides the pending DELETE's fate itself */
+	/* a DELETE from another source is no half of this move */
+	if (hc->pending && hc->del.from != from) {
 		cancel_delayed_work(&hc->flush_work);
+		vng_hc_flush_pending_locked(conn);
+	}
+	if (hc->pending) {
+		/* this call decides the pending DELETE's fate: it owns it */
+		cancel_delayed_work(&hc->flush_work);
+		del = kmemdup(&hc->del, sizeof(*del), GFP_KERNEL);
+		if (!del)
+			vng_hc_flush_pending_locked(conn);
+		hc->pending = false;
 		cookie = fsnotify_get_cookie();
 	}
+
 	mutex_lock(&conn->sb_lock);
-	list_for_each_entry(vsb, &conn->sb_list, conn_entry) {
-		if (!vng_hc_inval_entry_sb(conn, vsb->sb, parent, name,
-					   expire_only, cookie))
-			err = 0;
+	nr = 0;
+	list_for_each_entry(vsb, &conn->sb_list, conn_entry)
+		nr++;
+	if (nr > max) {
+		/* a superblock without a slot is invalidated, not told */
+		n = kcalloc(nr, sizeof(*n), GFP_KERNEL);
+		if (n)
+			max = nr;
+		else
+			n = stack;
 	}
-	/* each superblock reported the pending DELETE, as a move or not */
-	hc->pending = false;
+	memset(n, 0, max * sizeof(*n));
+	asks = vng_hc_inval_names(conn, from, parent, name, expire_only,
+				  !!del, n, max, &nr);
+	if (nr)
+		err = 0;
 	mutex_unlock(&conn->sb_lock);
 	mutex_unlock(&hc->lock);
+	if (!asks && !del)
+		goto out;
+
+	/* what the name is now: asked with no lock held */
+	for (i = 0; i < nr; i++) {
+		if (!n[i].ask)
+			continue;
+		n[i].attr_version = atomic64_read(&conn->attr_version);
+		n[i].err = vng_lookup_entry(conn, parent, name, &n[i].out,
+					    VNG_HC_LOOKUP_WAIT);
+		if (!n[i].err && !n[i].out.nodeid)
+			n[i].err = -ENOENT;
+	}
+
+	mutex_lock(&hc->lock);
+	mutex_lock(&conn->sb_lock);
+	list_for_each_entry(vsb, &conn->sb_list, conn_entry) {
+		struct vng_hc_name *cur = NULL;
+
+		for (i = 0; i < nr && !cur; i++)
+			if (n[i].vsb == vsb && n[i].sb == vsb->sb)
+				cur = &n[i];
+		if (cur)
+			vng_hc_name_events(conn, vsb->sb, parent, name, cur,
+					   del, cookie);
+		else if (del)
+			vng_hc_report_delete_sb(conn, vsb->sb, del);
+	}
+	mutex_unlock(&conn->sb_lock);
+	mutex_unlock(&hc->lock);
+	/* replies for superblocks that left meanwhile */
+	for (i = 0; i < nr; i++)
+		if (n[i].ask && !n[i].err && n[i].out.nodeid)
+			vng_forget(conn, n[i].out.nodeid, 1);
+out:
+	if (n != stack)
+		kfree(n);
+	kfree(del);
 	return err;
 }
 
 /* ---- FUSE_NOTIFY_DELETE ----------------------------------------------- */
 
-/* One superblock's part of a DELETE; returns whether the child is a dir. */
+/* One superblock's part of a DELETE; tells whether the child is a dir. */
 static int vng_hc_delete_sb(struct vng_conn *conn, struct super_block *sb,
 			    u64 parent, u64 child, const struct qstr *name,
 			    bool *isdir)
@@ -503,7 +688,7 @@ static int vng_hc_delete_sb(struct vng_conn *conn, struct super_block *sb,
 	struct inode *dir, *inode;
 	struct dentry *entry;
 
-	inode = vng_ilookup(sb, child);
+	inode = child ? vng_ilookup(sb, child) : NULL;
 	if (inode) {
 		*isdir = S_ISDIR(inode->i_mode);
 		vng_hc_stale_attr(conn, inode);
@@ -517,6 +702,8 @@ static int vng_hc_delete_sb(struct vng_conn *conn, struct super_block *sb,
 	vng_hc_dir_changed(conn, dir);
 	entry = vng_hc_dentry(dir, name);
 	if (entry) {
+		if (!inode && d_really_is_positive(entry))
+			*isdir = d_is_dir(entry);
 		/*
 		 * Unhashed whatever it names: if it is another node than the
 		 * host says, the guest's view is stale anyway.  d_invalidate()
@@ -533,23 +720,22 @@ static int vng_hc_delete_sb(struct vng_conn *conn, struct super_block *sb,
 	return 0;
 }
 
-int vng_host_delete(struct vng_conn *conn, u64 parent, u64 child,
-		    const struct qstr *name)
+int vng_host_delete(struct vng_conn *conn, struct super_block *from,
+		    u64 parent, u64 child, const struct qstr *name)
 {
 	struct vng_hostchange *hc = &conn->hostchange;
 	struct vng_sb *vsb;
 	bool isdir = false;
 	int err = -ENOENT;
 
-	if (!parent || !child || child == VNG_ROOT_ID || child == parent ||
+	if (!parent || child == VNG_ROOT_ID || child == parent ||
 	    !vng_hc_name_ok(name))
 		return -EINVAL;
 	mutex_lock(&hc->lock);
 	cancel_delayed_work(&hc->flush_work);
-	mutex_lock(&conn->sb_lock);
 	/* two DELETEs in a row: the first was no move */
-	if (hc->pending)
-		vng_hc_report_delete_locked(conn);
+	vng_hc_flush_pending_locked(conn);
+	mutex_lock(&conn->sb_lock);
 	list_for_each_entry(vsb, &conn->sb_list, conn_entry) {
 		if (!vng_hc_delete_sb(conn, vsb->sb, parent, child, name,
 				      &isdir))
@@ -558,12 +744,13 @@ int vng_host_delete(struct vng_conn *conn, u64 parent, u64 child,
 	mutex_unlock(&conn->sb_lock);
 
 	hc->pending = true;
-	hc->pending_isdir = isdir;
-	hc->pending_parent = parent;
-	hc->pending_child = child;
-	hc->pending_len = name->len;
-	memcpy(hc->pending_name, name->name, name->len);
-	hc->pending_name[name->len] = '\0';
+	hc->del.from = from;
+	hc->del.isdir = isdir;
+	hc->del.parent = parent;
+	hc->del.child = child;
+	hc->del.len = name->len;
+	memcpy(hc->del.name, name->name, name->len);
+	hc->del.name[name->len] = '\0';
 	schedule_delayed_work(&hc->flush_work, VNG_MOVE_PAIR_WAIT);
 	mutex_unlock(&hc->lock);
 	return err;

@@ -5,13 +5,20 @@
  * error = the notify code) in buffers we keep posted on queue 1.
  *
  * Each message is checked like a reply (proto.h, vng_check_notify()),
- * then applied by hostchange.c from the device's work item: in process
+ * then applied by hostchange.c from the device's apply work: in process
  * context, one message at a time in the order the device returned them,
  * never from the virtqueue callback.  Applying may send requests (a
  * LOOKUP) and wait for their replies, which arrive on the request queues'
- * own work; the notify work runs on a workqueue of its own so it never
- * holds up a completion.  This is the one place the transport calls up
- * into the filesystem, as a reply's completion does.
+ * own work; the notify works run on a workqueue of their own so they
+ * never hold up a completion.  This is the one place the transport calls
+ * up into the filesystem, as a reply's completion does.
+ *
+ * Applying can be slow (a host slow to answer that LOOKUP), so a returned
+ * buffer does not wait for it: the drain work copies the message into the
+ * backlog and posts the buffer again at once, and the apply work takes
+ * the backlog in order.  The backlog holds VNG_NOTIFY_BACKLOG messages;
+ * past that the buffers wait on `received` until there is room, so a host
+ * that sends faster than the guest applies is slowed down, never lost.
  *
  * Buffers: `want` of them circulate.  One that cannot be allocated is
  * counted (notify_nobuf) and retried a second later: the queue runs short
@@ -36,6 +43,8 @@
 /* Buffers kept posted, when the ring has room for them. */
 #define VNG_NOTIFY_BUFS		16
 #define VNG_NOTIFY_RESTOCK_DELAY	HZ
+/* Messages copied out and waiting to be applied, at most. */
+#define VNG_NOTIFY_BACKLOG	256
 
 /* virtio_fs_config as in the spec; uapi headers before 6.x lack the tail */
 struct vng_virtio_fs_config {
@@ -50,6 +59,13 @@ struct vng_notify_buf {
 	struct list_head entry;		/* on notify.received */
 	struct scatterlist sg;
 	u8 data[];			/* notify.buf_size bytes */
+};
+
+/* A message copied out of its buffer, waiting on notify.backlog. */
+struct vng_notify_msg_copy {
+	struct list_head entry;
+	u32 len;
+	u8 data[];
 };
 
 static struct workqueue_struct *vng_notify_wq;
@@ -163,6 +179,11 @@ static void vng_notify_restock_work(struct work_struct *work)
 						   restock);
 
 	vng_notify_stock(container_of(nq, struct vng_dev, notify));
+	/* a copy that could not be allocated is retried here too */
+	spin_lock(&nq->lock);
+	if (!nq->stopped && !list_empty(&nq->received))
+		queue_work(vng_notify_wq, &nq->work);
+	spin_unlock(&nq->lock);
 }
 
 /* The session to apply host changes to, with a reference; or NULL. */
@@ -210,14 +231,17 @@ static void vng_notify_apply(struct vng_dev *dev, const void *data, u32 len)
 	name.len = m.namelen;
 	switch (m.code) {
 	case FUSE_NOTIFY_INVAL_INODE:
-		err = vng_host_inval_inode(conn, m.nodeid, m.off, m.len);
+		err = vng_host_inval_inode(conn, NULL, m.nodeid, m.off,
+					   m.len);
 		break;
 	case FUSE_NOTIFY_INVAL_ENTRY:
-		err = vng_host_inval_entry(conn, m.nodeid, &name,
+		err = vng_host_inval_entry(conn, NULL, m.nodeid, &name,
 					   m.flags & VNG_FUSE_EXPIRE_ONLY);
 		break;
 	case FUSE_NOTIFY_DELETE:
-		err = vng_host_delete(conn, m.nodeid, m.child, &name);
+		/* hostchange.c takes 0 for "unknown": a host must say */
+		err = m.child ? vng_host_delete(conn, NULL, m.nodeid, m.child,
+						&name) : -EINVAL;
 		break;
 	}
 	/* -ENOENT: the guest does not cache that node; nothing to do */
@@ -231,27 +255,85 @@ out:
 		vng_conn_put(conn);
 }
 
+/*
+ * The drain work: copies each returned message into the backlog and posts
+ * its buffer again, so that the device never waits for an apply.
+ */
 static void vng_notify_work(struct work_struct *work)
 {
 	struct vng_notify_queue *nq = container_of(work,
 						   struct vng_notify_queue,
 						   work);
 	struct vng_dev *dev = container_of(nq, struct vng_dev, notify);
+	struct vng_notify_msg_copy *copy;
 	struct vng_notify_buf *buf;
+	u32 len;
 
 	for (;;) {
 		spin_lock(&nq->lock);
-		buf = list_first_entry_or_null(&nq->received,
-					       struct vng_notify_buf, entry);
+		buf = NULL;
+		if (nq->nr_backlog < VNG_NOTIFY_BACKLOG)
+			buf = list_first_entry_or_null(&nq->received,
+						       struct vng_notify_buf,
+						       entry);
 		if (buf)
 			list_del_init(&buf->entry);
 		spin_unlock(&nq->lock);
 		if (!buf)
 			return;
 		/* the device wrote at most what we posted */
-		vng_notify_apply(dev, buf->data,
-				 min_t(u32, buf->xfer.len, nq->buf_size));
+		len = min_t(u32, buf->xfer.len, nq->buf_size);
+		copy = kmalloc(struct_size(copy, data, len),
+			       GFP_KERNEL | __GFP_NOWARN);
+		if (!copy) {
+			/* stays first in line; retried with the restock */
+			spin_lock(&nq->lock);
+			list_add(&buf->entry, &nq->received);
+			spin_unlock(&nq->lock);
+			atomic64_inc(&dev->watch.notify_nobuf);
+			queue_delayed_work(vng_notify_wq, &nq->restock,
+					   VNG_NOTIFY_RESTOCK_DELAY);
+			return;
+		}
+		copy->len = len;
+		memcpy(copy->data, buf->data, len);
 		vng_notify_post(buf);
+
+		spin_lock(&nq->lock);
+		list_add_tail(&copy->entry, &nq->backlog);
+		nq->nr_backlog++;
+		if (!nq->stopped)
+			queue_work(vng_notify_wq, &nq->apply);
+		spin_unlock(&nq->lock);
+	}
+}
+
+/* The apply work: the backlog, one message at a time, in order. */
+static void vng_notify_apply_work(struct work_struct *work)
+{
+	struct vng_notify_queue *nq = container_of(work,
+						   struct vng_notify_queue,
+						   apply);
+	struct vng_dev *dev = container_of(nq, struct vng_dev, notify);
+	struct vng_notify_msg_copy *copy;
+
+	for (;;) {
+		spin_lock(&nq->lock);
+		copy = list_first_entry_or_null(&nq->backlog,
+						struct vng_notify_msg_copy,
+						entry);
+		if (copy) {
+			list_del(&copy->entry);
+			nq->nr_backlog--;
+			/* room again: buffers held back can go out */
+			if (!nq->stopped && !list_empty(&nq->received))
+				queue_work(vng_notify_wq, &nq->work);
+		}
+		spin_unlock(&nq->lock);
+		if (!copy)
+			return;
+		vng_notify_apply(dev, copy->data, copy->len);
+		kfree(copy);
 		cond_resched();
 	}
 }
@@ -262,11 +344,13 @@ void vng_notify_dev_init(struct vng_dev *dev, bool notify)
 
 	spin_lock_init(&nq->lock);
 	INIT_LIST_HEAD(&nq->received);
+	INIT_LIST_HEAD(&nq->backlog);
+	nq->nr_backlog = 0;
 	INIT_WORK(&nq->work, vng_notify_work);
+	INIT_WORK(&nq->apply, vng_notify_apply_work);
 	INIT_DELAYED_WORK(&nq->restock, vng_notify_restock_work);
 	nq->buf_size = notify ? vng_notify_read_buf_size(dev->vdev) : 0;
 	nq->stopped = !nq->buf_size;
-	dev->watch.mode = nq->buf_size ? VNG_WATCH_NOTIFY : VNG_WATCH_OFF;
 }
 
 void vng_notify_start(struct vng_dev *dev)
@@ -283,19 +367,30 @@ void vng_notify_start(struct vng_dev *dev)
 void vng_notify_stop(struct vng_dev *dev)
 {
 	struct vng_notify_queue *nq = &dev->notify;
+	struct vng_notify_msg_copy *copy, *cnext;
 	struct vng_notify_buf *buf, *next;
 	LIST_HEAD(left);
+	LIST_HEAD(copies);
 
 	spin_lock(&nq->lock);
 	nq->stopped = true;
 	spin_unlock(&nq->lock);
+	/* stopped: none of the three queues another from here on */
 	cancel_delayed_work_sync(&nq->restock);
-	/* a message being applied finishes; its buffer is then freed */
 	cancel_work_sync(&nq->work);
+	/* a message being applied finishes first */
+	cancel_work_sync(&nq->apply);
 
 	spin_lock(&nq->lock);
 	list_splice_init(&nq->received, &left);
+	list_splice_init(&nq->backlog, &copies);
+	nq->nr_backlog = 0;
 	spin_unlock(&nq->lock);
+	list_for_each_entry_safe(copy, cnext, &copies, entry) {
+		list_del(&copy->entry);
+		atomic64_inc(&dev->watch.notify_dropped);
+		kfree(copy);
+	}
 	list_for_each_entry_safe(buf, next, &left, entry) {
 		list_del_init(&buf->entry);
 		atomic64_inc(&dev->watch.notify_dropped);
@@ -306,7 +401,10 @@ void vng_notify_stop(struct vng_dev *dev)
 
 int vng_notify_init(void)
 {
-	/* ordered per device by its work item; unbound: it may sleep long */
+	/*
+	 * Ordered per device by its apply work item (one runs at a time);
+	 * unbound: applying may sleep long, and the drain must not wait
+	 */
 	vng_notify_wq = alloc_workqueue("virtiofs_ng_notify", WQ_UNBOUND, 0);
 	return vng_notify_wq ? 0 : -ENOMEM;
 }

@@ -21,7 +21,7 @@
 struct vng_dev;
 struct virtio_device;
 
-/* How host changes reach this device's sessions ("watch" in sysfs). */
+/* How host changes reach a superblock (watch=; "watch" in sysfs). */
 enum vng_watch_mode {
 	VNG_WATCH_OFF,		/* they do not: caches expire by timeout */
 	VNG_WATCH_NOTIFY,	/* the notification queue (negotiated) */
@@ -39,24 +39,26 @@ struct vng_watch_stats {
 	atomic64_t events;
 	/* polls sent (poll.c) */
 	atomic64_t polls;
-	/* enum vng_watch_mode, READ_ONCE/WRITE_ONCE */
-	int mode;
 };
 
 /*
  * The notification queue of one device (struct vng_dev.notify).  A fixed
  * set of buffers circulates: posted, returned by the device with a
- * message, applied by the device's work item in arrival order, posted
- * again.  A buffer that could not be allocated is retried later.
+ * message, copied out and posted again, the copies applied by the
+ * device's apply work in arrival order.  A buffer that could not be allocated is retried later.
  */
 struct vng_notify_queue {
 	u32 buf_size;			/* 0: no notification queue */
 	unsigned int want;		/* buffers to keep circulating */
 	unsigned int have;		/* allocated; under lock */
 	bool stopped;			/* device gone: buffers are freed */
-	spinlock_t lock;		/* received, have, stopped */
+	spinlock_t lock;	/* received, backlog, have, stopped */
 	struct list_head received;	/* returned buffers, oldest first */
-	struct work_struct work;	/* applies them (process context) */
+	/* messages copied out of returned buffers, oldest first */
+	struct list_head backlog;
+	unsigned int nr_backlog;
+	struct work_struct work;	/* drains received into the backlog */
+	struct work_struct apply;	/* applies the backlog, in order */
 	struct delayed_work restock;	/* allocation retry */
 };
 

@@ -97,6 +97,7 @@ enum vng_pdiff { VNG_SAME, VNG_ATTRIB, VNG_DATA };
 struct vng_snap_ent {
 	u64 nodeid;		/* 0 with plain READDIR */
 	u64 ino;		/* the host's st_ino: identity without nodeid */
+	u64 generation;		/* READDIRPLUS only (has_attr) */
 	struct vng_pattr attr;	/* READDIRPLUS only (has_attr) */
 	u32 local_changes;	/* of the guest's inode, when it had one */
 	bool has_attr;
@@ -117,7 +118,10 @@ struct vng_watch {
 	u64 nodeid;
 	u64 seen;			/* the last tick it was watched */
 	struct inode *inode;		/* this tick only, referenced */
-	const void *identity;		/* the inode it was primed on */
+	/* the inode it was primed on: pointer, host inode number, generation */
+	const void *identity;
+	u64 id_ino;
+	u32 id_gen;
 	bool primed;			/* attr (and snap) are a reference */
 	bool polled;			/* this tick */
 	u32 local_changes;		/* when attr and snap were taken */
@@ -148,7 +152,10 @@ struct vng_change {
 	struct vng_snap_ent *ent;
 	u64 parent;
 	u64 nodeid;		/* added: the new node; removed: the old one */
+	/* which node nodeid was (it may have been given back since) */
 	u64 ino;
+	u64 generation;
+	bool has_gen;
 	u8 type;
 	bool done;
 	struct qstr name;
@@ -244,15 +251,17 @@ static enum vng_pdiff vng_pattr_diff(const struct vng_pattr *a,
 	return VNG_SAME;
 }
 
+/* events: hostchange.c fires them; else the caller does (one event) */
 static int vng_report_attr(struct vng_poll *p, u64 nodeid,
-			   enum vng_pdiff diff)
+			   enum vng_pdiff diff, bool events)
 {
+	struct super_block *from = events ? p->sb : VNG_HC_SILENT;
 	int err;
 
 	if (diff == VNG_DATA)
-		err = vng_host_inval_inode(p->conn, nodeid, 0, -1);
+		err = vng_host_inval_inode(p->conn, from, nodeid, 0, -1);
 	else
-		err = vng_host_inval_inode(p->conn, nodeid, -1, 0);
+		err = vng_host_inval_inode(p->conn, from, nodeid, -1, 0);
 	vng_poll_fired(p, err);
 	return err;
 }
@@ -279,6 +288,45 @@ static bool vng_poll_busy(struct inode *inode)
 static struct inode *vng_poll_ilookup(struct vng_poll *p, u64 nodeid)
 {
 	return vng_ilookup(p->sb, nodeid);
+}
+
+/*
+ * Whether inode is the node a listing showed as (ino, type, generation):
+ * what is left of a node's identity once its nodeid was given back.
+ */
+static bool vng_poll_same(struct inode *inode, u64 ino, u8 type,
+			  bool has_gen, u64 generation)
+{
+	if (vng_i(inode)->orig_ino != ino)
+		return false;
+	if (type != DT_UNKNOWN && type != (inode->i_mode & S_IFMT) >> 12)
+		return false;
+	return !has_gen || inode->i_generation == generation;
+}
+
+/*
+ * The guest's inode of a nodeid a listing showed, referenced, or NULL.  A
+ * listing's lookup references go back at once, so the host may have given
+ * the nodeid to another file since (and the guest met that one under it):
+ * only an inode that is still the listed node counts.
+ */
+static struct inode *vng_poll_node(struct vng_poll *p, u64 nodeid, u64 ino,
+				   u8 type, bool has_gen, u64 generation)
+{
+	struct inode *inode = nodeid ? vng_poll_ilookup(p, nodeid) : NULL;
+
+	if (inode && !vng_poll_same(inode, ino, type, has_gen, generation)) {
+		iput(inode);
+		inode = NULL;
+	}
+	return inode;
+}
+
+static struct inode *vng_poll_ent_inode(struct vng_poll *p,
+					const struct vng_snap_ent *e)
+{
+	return vng_poll_node(p, e->nodeid, e->ino, e->type, e->has_attr,
+			     e->generation);
 }
 
 /* ---- snapshots --------------------------------------------------------- */
@@ -377,12 +425,15 @@ static void vng_poll_track(struct vng_poll *p, struct inode *inode)
 		return;
 	}
 	/* another inode now has this nodeid: start over */
-	if (w->identity != inode) {
+	if (w->identity != inode || w->id_ino != vng_i(inode)->orig_ino ||
+	    w->id_gen != inode->i_generation) {
 		vng_listing_free(p, &w->snap);
 		w->listed = false;
 		w->too_big = false;
 		w->primed = false;
 		w->identity = inode;
+		w->id_ino = vng_i(inode)->orig_ino;
+		w->id_gen = inode->i_generation;
 	}
 	w->inode = inode;
 	w->seen = p->tick;
@@ -390,50 +441,24 @@ static void vng_poll_track(struct vng_poll *p, struct inode *inode)
 
 /* ---- directory listings ----------------------------------------------- */
 
-static bool vng_dot_or_dotdot(const char *name, u32 len)
-{
-	return name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'));
-}
-
-/* Length of a valid record at d (or 0), given len bytes left. */
-static size_t vng_poll_dirent(const struct fuse_dirent *d, size_t len,
-			      size_t header)
-{
-	size_t reclen;
-
-	if (len < header + FUSE_NAME_OFFSET)
-		return 0;
-	if (!d->namelen || d->namelen > NAME_MAX)
-		return 0;
-	if (header + FUSE_NAME_OFFSET + d->namelen > len)
-		return 0;
-	if (memchr(d->name, '/', d->namelen) || memchr(d->name, 0, d->namelen))
-		return 0;
-	if (d->type > DT_WHT)
-		return 0;
-	reclen = header + FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET + d->namelen);
-	return min(reclen, len);
-}
-
 /*
  * Adds one record to l; consumes its lookup reference (READDIRPLUS).
  * Returns false when l is full.
  */
 static bool vng_listing_add(struct vng_poll *p, struct vng_listing *l,
 			    unsigned int cap, const struct fuse_dirent *d,
-			    const struct fuse_entry_out *o)
+			    const struct fuse_direntplus *dp)
 {
+	const struct fuse_entry_out *o = dp ? &dp->entry_out : NULL;
 	struct vng_snap_ent *e;
 	struct inode *inode;
 	u64 nodeid = o ? o->nodeid : 0;
 
-	if (vng_dot_or_dotdot(d->name, d->namelen))
+	if (vng_dirent_is_dot(d))
 		return true;
 	if (nodeid)
 		vng_forget(p->conn, nodeid, 1);
-	if (o && nodeid && (nodeid == VNG_ROOT_ID || !vng_attr_valid(&o->attr) ||
-			    (d->type != DT_UNKNOWN &&
-			     d->type != ((o->attr.mode & S_IFMT) >> 12)))) {
+	if (nodeid && !vng_direntplus_node_ok(dp)) {
 		vng_conn_err(p->conn, "watch=poll: READDIRPLUS entry '%.*s': invalid node",
 			     (int)d->namelen, d->name);
 		return true;
@@ -451,10 +476,11 @@ static bool vng_listing_add(struct vng_poll *p, struct vng_listing *l,
 	memcpy(e->name, d->name, d->namelen);
 	if (o && nodeid) {
 		vng_pattr_from(&e->attr, &o->attr);
+		e->generation = o->generation;
 		e->has_attr = true;
 		/* checked above to agree with d->type unless that is unknown */
 		e->type = (o->attr.mode & S_IFMT) >> 12;
-		inode = vng_poll_ilookup(p, nodeid);
+		inode = vng_poll_ent_inode(p, e);
 		if (inode) {
 			e->guest_had = true;
 			e->local_changes = vng_local_changes(inode);
@@ -540,7 +566,7 @@ static int vng_poll_list(struct vng_poll *p, struct inode *dir,
 			const struct fuse_direntplus *dp = (void *)pos;
 			const struct fuse_dirent *d = (void *)(pos + header);
 
-			reclen = vng_poll_dirent(d, len, header);
+			reclen = vng_check_dirent(d, len, header);
 			if (!reclen) {
 				vng_conn_err(conn, "watch=poll: %s: malformed directory entry",
 					     plus ? "READDIRPLUS" : "READDIR");
@@ -552,10 +578,10 @@ static int vng_poll_list(struct vng_poll *p, struct inode *dir,
 			if (full) {
 				/* past the cap: the lookup reference goes back */
 				if (plus && dp->entry_out.nodeid &&
-				    !vng_dot_or_dotdot(d->name, d->namelen))
+				    !vng_dirent_is_dot(d))
 					vng_forget(conn, dp->entry_out.nodeid, 1);
 			} else if (!vng_listing_add(p, l, cap, d,
-						    plus ? &dp->entry_out : NULL)) {
+						    plus ? dp : NULL)) {
 				full = true;
 			}
 		}
@@ -589,6 +615,8 @@ static struct vng_change *vng_change_add(struct vng_poll *p, u64 parent,
 	c->parent = parent;
 	c->nodeid = e->nodeid;
 	c->ino = e->ino;
+	c->generation = e->generation;
+	c->has_gen = e->has_attr;
 	c->type = e->type;
 	memcpy(c->buf, e->name, e->len);
 	c->name = (struct qstr)QSTR_INIT(c->buf, e->len);
@@ -631,7 +659,21 @@ static bool vng_same_node(const struct vng_snap_ent *a,
 
 static bool vng_ent_is(struct inode *inode, const struct vng_snap_ent *e)
 {
-	return vng_i(inode)->orig_ino == e->ino;
+	return vng_poll_same(inode, e->ino, e->type, e->has_attr,
+			     e->generation);
+}
+
+static struct inode *vng_change_inode(struct vng_poll *p,
+				      const struct vng_change *c)
+{
+	return vng_poll_node(p, c->nodeid, c->ino, c->type, c->has_gen,
+			     c->generation);
+}
+
+static bool vng_change_is(struct inode *inode, const struct vng_change *c)
+{
+	return vng_poll_same(inode, c->ino, c->type, c->has_gen,
+			     c->generation);
 }
 
 /*
@@ -653,7 +695,7 @@ static void vng_child_diff(struct vng_poll *p, u64 parent,
 	diff = vng_pattr_diff(&o->attr, &n->attr);
 	if (diff == VNG_SAME)
 		return;
-	inode = vng_poll_ilookup(p, n->nodeid);
+	inode = vng_poll_ent_inode(p, n);
 	if (inode) {
 		if (vng_inode_watched(inode)) {
 			iput(inode);
@@ -736,28 +778,31 @@ static void vng_dir_diff(struct vng_poll *p, struct inode *dir,
 
 /*
  * The nodeid a removed name had, for the DELETE: the listing's when the
- * guest holds that node (then it is still the node's), else, when the
- * name moved, the new name's (looked up), else the listing's (0 with
- * plain READDIR).
+ * guest holds that node (then the nodeid is still the node's), else, when
+ * the name moved, the new name's (looked up, and the same node), else 0:
+ * not known (the listing's was given back, the host may have reused it).
  */
 static u64 vng_removed_nodeid(struct vng_poll *p, struct vng_change *c,
 			      struct vng_change *to, int *budget)
 {
 	struct fuse_entry_out out;
 	struct inode *inode;
+	u64 nodeid = 0;
 
-	inode = c->nodeid ? vng_poll_ilookup(p, c->nodeid) : NULL;
+	inode = vng_change_inode(p, c);
 	if (inode) {
 		iput(inode);
 		return c->nodeid;
 	}
 	if (!to)
-		return c->nodeid;
+		return 0;
 	if (vng_lookup_name(p->sb, to->parent, &to->name, &out, &inode))
 		return 0;
 	vng_poll_sent(p, budget);
+	if (inode && vng_change_is(inode, c))
+		nodeid = out.nodeid;
 	iput(inode);
-	return out.nodeid;
+	return nodeid;
 }
 
 /*
@@ -787,9 +832,10 @@ static struct dentry *vng_poll_instantiate(struct vng_poll *p,
 }
 
 /*
- * No dentry of the child to carry the event to its parent's watchers
- * (hostchange.c told the child's own): they get it as an event on a
- * child, with its name, as fsnotify_parent() would have sent it.
+ * No dentry of the child to carry the event to its parent's watchers: one
+ * event on a child, with its name, reaches them and the child's own
+ * watchers, as fsnotify_parent() would have sent it (hostchange.c was
+ * told to stay silent, or the child's watchers would hear it twice).
  */
 static void vng_poll_parent_event(struct vng_poll *p, struct vng_change *c,
 				  struct inode *inode)
@@ -797,13 +843,14 @@ static void vng_poll_parent_event(struct vng_poll *p, struct vng_change *c,
 	u32 mask = c->diff == VNG_DATA ? FS_MODIFY : FS_ATTRIB;
 	struct inode *dir;
 
-	if (!inode || !vng_fsnotify_sb_watched(p->sb))
+	if (!vng_fsnotify_sb_watched(p->sb))
 		return;
 	dir = vng_poll_ilookup(p, c->parent);
-	if (!dir)
-		return;
-	fsnotify(mask | FS_EVENT_ON_CHILD, inode, FSNOTIFY_EVENT_INODE, dir,
-		 &c->name, inode, 0);
+	if (dir)
+		fsnotify(mask | FS_EVENT_ON_CHILD, inode, FSNOTIFY_EVENT_INODE,
+			 dir, &c->name, inode, 0);
+	else
+		fsnotify_inode(inode, mask);
 	atomic64_inc(&p->conn->watch->events);
 	iput(dir);
 }
@@ -857,7 +904,7 @@ static void vng_absorb_begin(struct vng_poll *p, struct vng_absorb *a,
 			     struct vng_snap_ent *ent)
 {
 	a->ent = ent && ent->nodeid ? ent : NULL;
-	a->inode = a->ent ? vng_poll_ilookup(p, ent->nodeid) : NULL;
+	a->inode = a->ent ? vng_poll_ent_inode(p, ent) : NULL;
 	a->before = a->inode ? vng_local_changes(a->inode) : 0;
 }
 
@@ -867,7 +914,7 @@ static void vng_absorb_end(struct vng_poll *p, struct vng_absorb *a)
 
 	if (!a->ent)
 		return;
-	inode = a->inode ? a->inode : vng_poll_ilookup(p, a->ent->nodeid);
+	inode = a->inode ? a->inode : vng_poll_ent_inode(p, a->ent);
 	if (inode && a->inode && a->ent->guest_had) {
 		a->ent->local_changes += vng_local_changes(inode) - a->before;
 	} else if (inode) {
@@ -891,18 +938,18 @@ static void vng_report_removal(struct vng_poll *p, struct vng_change *c,
 	c->done = true;
 	to = vng_find_added(p, c);
 	child = vng_removed_nodeid(p, c, to, budget);
-	if (!child) {
+	if (!c->nodeid) {
 		/* READDIR gave no nodeid: the name alone says it */
-		err = vng_host_inval_entry(p->conn, c->parent, &c->name, false);
+		err = vng_host_inval_entry(p->conn, p->sb, c->parent, &c->name, false);
 		vng_poll_fired(p, err);
 		return;
 	}
 	vng_absorb_begin(p, &a, to ? to->ent : NULL);
-	err = vng_host_delete(p->conn, c->parent, child, &c->name);
+	err = vng_host_delete(p->conn, p->sb, c->parent, child, &c->name);
 	vng_poll_fired(p, err);
 	if (to) {
 		to->done = true;
-		err = vng_host_inval_entry(p->conn, to->parent, &to->name,
+		err = vng_host_inval_entry(p->conn, p->sb, to->parent, &to->name,
 					   false);
 		vng_poll_fired(p, err);
 	}
@@ -963,7 +1010,7 @@ static void vng_report_changes(struct vng_poll *p, int *budget)
 		if (c->kind != VNG_CH_ADDED || c->done)
 			continue;
 		vng_absorb_begin(p, &a, c->ent);
-		err = vng_host_inval_entry(p->conn, c->parent, &c->name, false);
+		err = vng_host_inval_entry(p->conn, p->sb, c->parent, &c->name, false);
 		vng_poll_fired(p, err);
 		vng_absorb_end(p, &a);
 		if (c->type == DT_DIR && c->ino)
@@ -972,19 +1019,37 @@ static void vng_report_changes(struct vng_poll *p, int *budget)
 	list_for_each_entry(c, &p->changes, entry) {
 		if (c->kind != VNG_CH_ATTR)
 			continue;
-		inode = vng_poll_ilookup(p, c->nodeid);
+		/* the listing's nodeid, while it is still that node's */
+		inode = vng_change_inode(p, c);
 		dentry = inode ? d_find_alias(inode) : NULL;
-		if (!dentry)
+		if (!dentry) {
 			dentry = vng_poll_instantiate(p, c, budget);
+			/* the name may mean another node by now */
+			if (dentry && (d_really_is_negative(dentry) ||
+				       (inode && d_inode(dentry) != inode) ||
+				       !vng_change_is(d_inode(dentry), c))) {
+				dput(dentry);
+				dentry = NULL;
+			}
+			if (dentry && !inode)
+				inode = igrab(d_inode(dentry));
+		}
 		/* the event needs the child: an inode at least */
 		if (!inode && !dentry &&
-		    !vng_lookup_name(p->sb, c->parent, &c->name, &out, &inode))
+		    !vng_lookup_name(p->sb, c->parent, &c->name, &out, &inode)) {
 			vng_poll_sent(p, budget);
-		vng_absorb_begin(p, &a, c->ent);
-		vng_report_attr(p, c->nodeid, c->diff);
-		vng_absorb_end(p, &a);
-		if (!dentry)
-			vng_poll_parent_event(p, c, inode);
+			if (inode && !vng_change_is(inode, c)) {
+				iput(inode);
+				inode = NULL;
+			}
+		}
+		if (inode) {
+			vng_absorb_begin(p, &a, c->ent);
+			vng_report_attr(p, vng_nodeid(inode), c->diff, !!dentry);
+			vng_absorb_end(p, &a);
+			if (!dentry)
+				vng_poll_parent_event(p, c, inode);
+		}
 		dput(dentry);
 		iput(inode);
 	}
@@ -1103,7 +1168,7 @@ static void vng_poll_one(struct vng_poll *p, struct vng_watch *w,
 	pre = vng_local_changes(inode);
 	if (diff != VNG_SAME) {
 		atomic64_inc(&vng_poll_stats(p)->differences);
-		vng_report_attr(p, w->nodeid, diff);
+		vng_report_attr(p, w->nodeid, diff, true);
 	}
 	/* the report's own invalidation is not a change of the guest's */
 	w->local_changes = before + (vng_local_changes(inode) - pre);
@@ -1168,6 +1233,32 @@ bool vng_conn_has_notify(const struct vng_conn *conn)
 	return READ_ONCE(conn->dev->notify.buf_size) != 0;
 }
 
+ssize_t vng_conn_watch_modes(struct vng_conn *conn, char *buf, size_t size)
+{
+	struct vng_sb *vsb;
+	size_t len = 0;
+
+	mutex_lock(&conn->sb_lock);
+	list_for_each_entry(vsb, &conn->sb_list, conn_entry) {
+		const struct vng_mount_opts *o = &vsb->opts;
+		enum vng_watch_mode mode = READ_ONCE(o->watch);
+
+		if (len)
+			len += scnprintf(buf + len, size - len, " ");
+		if (mode == VNG_WATCH_POLL)
+			len += scnprintf(buf + len, size - len, "poll:%u",
+					 READ_ONCE(o->watch_ms));
+		else
+			len += scnprintf(buf + len, size - len, "%s",
+					 mode == VNG_WATCH_NOTIFY ? "notify" :
+								    "off");
+	}
+	mutex_unlock(&conn->sb_lock);
+	if (len)
+		len += scnprintf(buf + len, size - len, "\n");
+	return len;
+}
+
 int vng_poll_start(struct super_block *sb, unsigned int interval_ms)
 {
 	struct vng_sb *vsb = vng_sb(sb);
@@ -1199,7 +1290,6 @@ int vng_poll_start(struct super_block *sb, unsigned int interval_ms)
 	INIT_LIST_HEAD(&p->changes);
 	INIT_DELAYED_WORK(&p->work, vng_poll_tick);
 	vsb->poll = p;
-	WRITE_ONCE(p->conn->watch->mode, VNG_WATCH_POLL);
 	queue_delayed_work(system_freezable_wq, &p->work,
 			   msecs_to_jiffies(interval_ms));
 	return 0;
@@ -1218,7 +1308,6 @@ void vng_poll_stop(struct super_block *sb)
 	list_for_each_entry_safe(w, tmp, &p->watches, entry)
 		vng_watch_free(p, w);
 	vsb->poll = NULL;
-	cmpxchg(&p->conn->watch->mode, VNG_WATCH_POLL, VNG_WATCH_OFF);
 	kvfree(p->grab);
 	kfree(p->buf);
 	kfree(p);

@@ -52,10 +52,10 @@ static int vng_dir_fsync(struct file *file, loff_t start, loff_t end,
 	return vng_fsync_common(file, start, end, datasync, FUSE_FSYNCDIR);
 }
 
-static bool vng_is_dot_or_dotdot_name(const char *name, u32 len)
+bool vng_dirent_is_dot(const struct fuse_dirent *d)
 {
-	return (len == 1 && name[0] == '.') ||
-	       (len == 2 && name[0] == '.' && name[1] == '.');
+	return (d->namelen == 1 && d->name[0] == '.') ||
+	       (d->namelen == 2 && d->name[0] == '.' && d->name[1] == '.');
 }
 
 static bool vng_dirent_type_valid(u32 type)
@@ -75,12 +75,8 @@ static bool vng_dirent_type_valid(u32 type)
 	return false;
 }
 
-/*
- * Checks the dirent at buf (len bytes left in the reply) and returns its
- * record length, or 0 when it is malformed.
- */
-static size_t vng_check_dirent(const struct fuse_dirent *d, size_t len,
-			       size_t header)
+size_t vng_check_dirent(const struct fuse_dirent *d, size_t len,
+			size_t header)
 {
 	size_t reclen;
 
@@ -97,6 +93,16 @@ static size_t vng_check_dirent(const struct fuse_dirent *d, size_t len,
 	if (!vng_dirent_type_valid(d->type))
 		return 0;
 	return min(reclen, len);
+}
+
+bool vng_direntplus_node_ok(const struct fuse_direntplus *dp)
+{
+	const struct fuse_entry_out *o = &dp->entry_out;
+	const struct fuse_dirent *d = &dp->dirent;
+
+	return o->nodeid != VNG_ROOT_ID && vng_attr_valid(&o->attr) &&
+	       (d->type == DT_UNKNOWN ||
+		d->type == ((o->attr.mode & S_IFMT) >> 12));
 }
 
 /*
@@ -119,11 +125,9 @@ static void vng_direntplus_link(struct file *file,
 	struct inode *inode;
 
 	/* "." and ".." come without a reference; 0 means "no entry info" */
-	if (!o->nodeid || vng_is_dot_or_dotdot_name(d->name, d->namelen))
+	if (!o->nodeid || vng_dirent_is_dot(d))
 		return;
-	if (o->nodeid == VNG_ROOT_ID || !vng_attr_valid(&o->attr) ||
-	    (d->type != DT_UNKNOWN &&
-	     d->type != ((o->attr.mode & S_IFMT) >> 12))) {
+	if (!vng_direntplus_node_ok(dp)) {
 		vng_conn_err(conn, "READDIRPLUS entry '%.*s': invalid node",
 			     (int)d->namelen, d->name);
 		vng_forget(conn, o->nodeid, 1);

@@ -148,6 +148,15 @@ static inline void vng_args_in_out(struct vng_args *args, u32 opcode,
 ssize_t vng_request(struct vng_conn *conn, struct vng_args *args);
 
 /*
+ * Like vng_request() but gives up after timeout jiffies with -ETIMEDOUT
+ * (the request then finishes on its own; a lookup reference its late
+ * reply carries is given back), for FUSE_DESTROY and for the LOOKUPs of
+ * host changes (hostchange.c), which must never wait on the host for long.
+ */
+ssize_t vng_request_timeout(struct vng_conn *conn, struct vng_args *args,
+			    unsigned long timeout);
+
+/*
  * Queues a request; args->end is called exactly once with the result, also
  * when queueing fails (then before this returns, or from a work item with
  * may_block).  gfp is for the request's

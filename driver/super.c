@@ -621,8 +621,8 @@ static int vng_reconfigure(struct fs_context *fc)
 			vng_poll_stop(sb);
 		if (err)
 			return err;
-		cur->watch = o->watch;
-		cur->watch_ms = o->watch_ms;
+		WRITE_ONCE(cur->watch, o->watch);
+		WRITE_ONCE(cur->watch_ms, o->watch_ms);
 	}
 	sync_filesystem(sb);
 	return 0;

@@ -10,9 +10,11 @@
 #include <linux/sysfs.h>
 #include <linux/virtio.h>
 
+#include "conn.h"
 #include "dax.h"
 #include "sysfs.h"
 #include "transport.h"
+#include "watch.h"
 
 static struct kset *vng_kset;
 
@@ -114,20 +116,33 @@ static ssize_t abort_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return err ? err : count;
 }
 
-/* How host changes reach the device's sessions (notify.h). */
+/*
+ * How host changes reach the device's session: the watch= of each of its
+ * superblocks, in mount order ("notify", "poll:MS" or "off", separated by
+ * spaces: the tag's mount, then submounts); while nothing is mounted, what
+ * a mount would get by default ("notify" with a notification queue, else
+ * "off").
+ */
 static ssize_t watch_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
-	static const char * const modes[] = {
-		[VNG_WATCH_OFF]		= "off",
-		[VNG_WATCH_NOTIFY]	= "notify",
-		[VNG_WATCH_POLL]	= "poll",
-	};
-	int mode = READ_ONCE(to_vng_dev(kobj)->watch.mode);
+	struct vng_dev *dev = to_vng_dev(kobj);
+	struct vng_conn *conn = NULL;
+	ssize_t len = 0;
 
-	if (mode < 0 || mode >= ARRAY_SIZE(modes))
-		mode = VNG_WATCH_OFF;
-	return sysfs_emit(buf, "%s\n", modes[mode]);
+	mutex_lock(&dev->conn_mutex);
+	if (dev->conn && kref_get_unless_zero(&dev->conn->kref))
+		conn = dev->conn;
+	mutex_unlock(&dev->conn_mutex);
+	if (conn) {
+		len = vng_conn_watch_modes(conn, buf, PAGE_SIZE);
+		vng_conn_put(conn);
+	}
+	if (!len)
+		len = sysfs_emit(buf, "%s\n",
+				 READ_ONCE(dev->notify.buf_size) ? "notify" :
+								   "off");
+	return len;
 }
 
 static ssize_t notify_buf_size_show(struct kobject *kobj,

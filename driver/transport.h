@@ -228,12 +228,6 @@ void vng_request_exit(void);
 /* Per-device request state, at probe and at the final free. */
 void vng_dev_requests_init(struct vng_dev *dev);
 /*
- * Like vng_request() but gives up after timeout jiffies with -ETIMEDOUT
- * (the request then finishes on its own), for FUSE_DESTROY.
- */
-ssize_t vng_request_timeout(struct vng_conn *conn, struct vng_args *args,
-			    unsigned long timeout);
-/*
  * A session starts (open) or ends (drops what is queued): forgets are
  * taken and the host watchdog runs only in between.
  */

@@ -8,9 +8,11 @@
  *   watch=poll[:MS]  poll.c asks the host every MS milliseconds (default
  *                    1000, 100..3600000) about the inodes a guest process
  *                    watches (inotify/fanotify inode marks)
- *   watch=off        nothing; the default without a notification queue
+ *   watch=off        no events; the default without a notification queue
  *
- * Both report what they learn through hostchange.h.
+ * Both report what they learn through hostchange.h.  The queue's messages
+ * invalidate the caches of every superblock of the session whatever its
+ * mode (coherence); events fire only where the mode asks for them.
  */
 #ifndef VNG_WATCH_H
 #define VNG_WATCH_H
@@ -41,5 +43,12 @@ bool vng_conn_has_notify(const struct vng_conn *conn);
  */
 int vng_poll_start(struct super_block *sb, unsigned int interval_ms);
 void vng_poll_stop(struct super_block *sb);
+
+/*
+ * The watch= of each superblock of the session, in mount order, into buf
+ * (size bytes) as "MODE[ MODE...]\n" (notify, poll:MS, off): sysfs's
+ * "watch".  Returns the length, 0 when the session has no superblock.
+ */
+ssize_t vng_conn_watch_modes(struct vng_conn *conn, char *buf, size_t size);
 
 #endif /* VNG_WATCH_H */
