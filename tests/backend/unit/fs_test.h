@@ -51,6 +51,27 @@ static inline void t_rm_rf(const char *dir)
 		fprintf(stderr, "cleanup of %s failed\n", dir);
 }
 
+/* The whole of a text file (a log the test made), NUL-terminated; NULL on error. */
+static inline char *t_slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = n < 0 ? NULL : calloc(1, (size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
 static inline struct fs_server *t_server(struct t *t, const struct fs_config *base)
 {
 	struct fs_config cfg = { .cache = FS_CACHE_AUTO, .xattr = true };

@@ -176,26 +176,6 @@ static struct seen feed(struct fs_fuzz *fz, uint32_t opcode, uint64_t unique,
 	return r;
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
 static size_t count(const char *hay, const char *needle)
 {
 	size_t n = 0;
@@ -383,7 +363,7 @@ static void test_log(struct t *t)
 	T_CHECK(t, !feed(fz, FUSE_GETATTR, 9004, 0).mutated,
 		"a session past the list was fuzzed");
 	fs_fuzz_free(fz);
-	log = slurp(path);
+	log = t_slurp(path);
 	if (!log) {
 		T_CHECK(t, 0, "no log %s", path);
 		return;
@@ -430,7 +410,7 @@ static void test_init(struct t *t)
 	for (k = 0; k < 500; k++)
 		feed(fz, FUSE_INIT, k + 1, 0);
 	fs_fuzz_free(fz);
-	log = slurp(path);
+	log = t_slurp(path);
 	T_CHECK(t, log && strstr(log, "fuzz session=499 seed=1499 end: 1 replies, 1 mutated (0 sticky)"),
 		"no end line of session 499");
 	for (i = 0; log && i < sizeof(kinds) / sizeof(kinds[0]); i++)

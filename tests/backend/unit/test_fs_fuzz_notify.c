@@ -125,26 +125,6 @@ static uint64_t digest(const struct fs_fuzz_note *out, int n)
 	return h;
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
 static void test_replay(struct t *t)
 {
 	struct fs_fuzz *a, *b, *c;
@@ -352,7 +332,7 @@ static void test_kinds(struct t *t)
 		longname, dot, slash, swapped);
 	T_CHECK(t, st.notes == 7200 && st.notes_mutated == 7200,
 		"stats: %" PRIu64 " of %" PRIu64, st.notes_mutated, st.notes);
-	log = slurp(path);
+	log = t_slurp(path);
 	if (!log) {
 		T_CHECK(t, 0, "no log");
 		return;
@@ -403,7 +383,7 @@ static void test_sessions(struct t *t)
 		if (fs_fuzz_notify(fz, in, 1, out))
 			continue;
 		free(log);
-		log = slurp(path);
+		log = t_slurp(path);
 		/* the last line: what happened to this message */
 		if (log) {
 			size_t len = strlen(log);
