@@ -140,6 +140,19 @@ static void vng_notify_post(struct vng_notify_buf *buf)
 		vng_notify_free(buf);
 }
 
+/*
+ * Out of memory: the restock work tries again later, unless stopping
+ * (vng_notify_stop() cancels it once; it must not come back after that).
+ */
+static void vng_notify_retry_later(struct vng_notify_queue *nq)
+{
+	spin_lock(&nq->lock);
+	if (!nq->stopped)
+		queue_delayed_work(vng_notify_wq, &nq->restock,
+				   VNG_NOTIFY_RESTOCK_DELAY);
+	spin_unlock(&nq->lock);
+}
+
 /* Allocates and posts the buffers missing; retries later on failure. */
 static void vng_notify_stock(struct vng_dev *dev)
 {
@@ -162,8 +175,7 @@ static void vng_notify_stock(struct vng_dev *dev)
 			nq->have--;
 			spin_unlock(&nq->lock);
 			atomic64_inc(&dev->watch.notify_nobuf);
-			queue_delayed_work(vng_notify_wq, &nq->restock,
-					   VNG_NOTIFY_RESTOCK_DELAY);
+			vng_notify_retry_later(nq);
 			return;
 		}
 		buf->dev = dev;
@@ -256,6 +268,26 @@ out:
 }
 
 /*
+ * A message longer than any notification we know (a name of NAME_MAX):
+ * refused before it is copied, so a host cannot make the backlog hold
+ * 64 KiB copies.  Said like vng_notify_apply()'s refusals: quietly for an
+ * unknown code, which a newer host may send with a long body.
+ */
+static void vng_notify_oversized(struct vng_dev *dev, const void *data,
+				 u32 len)
+{
+	const struct fuse_out_header *oh = data;
+	s32 code = len >= sizeof(*oh) ? oh->error : 0;
+
+	atomic64_inc(&dev->watch.notify_received);
+	atomic64_inc(&dev->watch.notify_dropped);
+	if (code == FUSE_NOTIFY_INVAL_INODE || code == FUSE_NOTIFY_INVAL_ENTRY ||
+	    code == FUSE_NOTIFY_DELETE)
+		vng_dev_err(dev, "notify message (code %d, %u bytes) refused: longer than any notification\n",
+			    code, len);
+}
+
+/*
  * The drain work: copies each returned message into the backlog and posts
  * its buffer again, so that the device never waits for an apply.
  */
@@ -283,6 +315,12 @@ static void vng_notify_work(struct work_struct *work)
 			return;
 		/* the device wrote at most what we posted */
 		len = min_t(u32, buf->xfer.len, nq->buf_size);
+		if (len > VNG_NOTIFY_MSG_MAX) {
+			/* no copy of what no check would accept */
+			vng_notify_oversized(dev, buf->data, len);
+			vng_notify_post(buf);
+			continue;
+		}
 		copy = kmalloc(struct_size(copy, data, len),
 			       GFP_KERNEL | __GFP_NOWARN);
 		if (!copy) {
@@ -291,8 +329,7 @@ static void vng_notify_work(struct work_struct *work)
 			list_add(&buf->entry, &nq->received);
 			spin_unlock(&nq->lock);
 			atomic64_inc(&dev->watch.notify_nobuf);
-			queue_delayed_work(vng_notify_wq, &nq->restock,
-					   VNG_NOTIFY_RESTOCK_DELAY);
+			vng_notify_retry_later(nq);
 			return;
 		}
 		copy->len = len;

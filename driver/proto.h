@@ -292,6 +292,10 @@ struct vng_notify_delete_out {
 #define VNG_NOTIFY_BUF_MIN	(sizeof(struct fuse_out_header) + \
 				 VNG_NOTIFY_FIXED_MAX)
 #define VNG_NOTIFY_BUF_MAX	(65536 + VNG_NAME_MAX + 1)
+/* The longest message vng_check_notify() accepts: a name of VNG_NAME_MAX. */
+#define VNG_NOTIFY_MSG_MAX	(sizeof(struct fuse_out_header) + \
+				 sizeof(struct vng_notify_delete_out) + \
+				 VNG_NAME_MAX + 1)
 
 enum vng_notify_fault {
 	VNG_NOTIFY_OK,
