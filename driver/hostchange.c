@@ -227,10 +227,16 @@ static void vng_hc_unlinked(struct vng_conn *conn, struct inode *inode,
 
 /* ---- the pending DELETE ------------------------------------------------ */
 
-/* A DELETE that was no move: tells sb's watchers; sb_lock held. */
+/*
+ * A DELETE that was no move, as far as sb can tell: tells sb's watchers;
+ * sb_lock held.  Only when the guest knows the child lost this name
+ * (@sure: no INVAL_ENTRY followed, or a LOOKUP found another node or none
+ * there) does its nlink drop; otherwise it may be a moved, live inode whose
+ * new name the guest never saw, and its attributes are only made stale.
+ */
 static void vng_hc_report_delete_sb(struct vng_conn *conn,
 				    struct super_block *sb,
-				    const struct vng_hc_delete *del)
+				    const struct vng_hc_delete *del, bool sure)
 {
 	struct qstr name = QSTR_INIT(del->name, del->len);
 	u32 mask = FS_DELETE | (del->isdir ? FS_ISDIR : 0);
@@ -242,8 +248,10 @@ static void vng_hc_report_delete_sb(struct vng_conn *conn,
 	dir = vng_hc_dir(sb, del->parent);
 	if (dir && events)
 		vng_hc_name_event(conn, mask, dir, &name, child, 0);
-	if (child)
+	if (child && sure)
 		vng_hc_unlinked(conn, child, events);
+	else if (child)
+		vng_hc_stale_attr(conn, child);
 	iput(child);
 	iput(dir);
 }
@@ -256,7 +264,7 @@ static void vng_hc_report_delete_all(struct vng_conn *conn,
 
 	lockdep_assert_held(&conn->sb_lock);
 	list_for_each_entry(vsb, &conn->sb_list, conn_entry)
-		vng_hc_report_delete_sb(conn, vsb->sb, del);
+		vng_hc_report_delete_sb(conn, vsb->sb, del, true);
 }
 
 /* Reports the pending DELETE, if any, as a delete; hc->lock held. */
@@ -533,7 +541,8 @@ static unsigned int vng_hc_inval_names(struct vng_conn *conn,
 static void vng_hc_name_events(struct vng_conn *conn, struct super_block *sb,
 			       u64 parent, const struct qstr *name,
 			       struct vng_hc_name *n,
-			       const struct vng_hc_delete *del, u32 cookie)
+			       const struct vng_hc_delete *del, bool sure,
+			       u32 cookie)
 {
 	struct inode *dir, *old, *now = NULL;
 	bool known = n->ask && (!n->err || n->err == -ENOENT);
@@ -548,7 +557,7 @@ static void vng_hc_name_events(struct vng_conn *conn, struct super_block *sb,
 	if (!dir) {
 		/* no move this superblock can see: the delete stands */
 		if (del)
-			vng_hc_report_delete_sb(conn, sb, del);
+			vng_hc_report_delete_sb(conn, sb, del, sure);
 		return;
 	}
 	inode_lock_nested(dir, I_MUTEX_PARENT);
@@ -566,7 +575,7 @@ static void vng_hc_name_events(struct vng_conn *conn, struct super_block *sb,
 	}
 	/* the delete first: a name removed and created anew stays in order */
 	if (del)
-		vng_hc_report_delete_sb(conn, sb, del);
+		vng_hc_report_delete_sb(conn, sb, del, sure);
 	if (!n->events || !known)
 		goto out;
 	if (now && vng_nodeid(now) != n->old) {
@@ -597,6 +606,7 @@ int vng_host_inval_entry(struct vng_conn *conn, struct super_block *from,
 	struct vng_hc_delete *del = NULL;
 	unsigned int i, nr, max = VNG_HC_NAMES_STACK, asks;
 	struct vng_sb *vsb;
+	bool sure = false;
 	u32 cookie = 0;
 	int err = -ENOENT;
 
@@ -639,6 +649,15 @@ int vng_host_inval_entry(struct vng_conn *conn, struct super_block *from,
 	mutex_unlock(&hc->lock);
 	if (!asks && !del)
 		goto out;
+	/*
+	 * A pending DELETE is a move or not for every superblock alike
+	 * (nodeids are the session's): one LOOKUP decides it, also when no
+	 * superblock wants events (watch=off keeps nlink right too).
+	 */
+	if (del && nr && !asks) {
+		n[0].ask = true;
+		asks = 1;
+	}
 
 	/* what the name is now: asked with no lock held */
 	for (i = 0; i < nr; i++) {
@@ -651,6 +670,18 @@ int vng_host_inval_entry(struct vng_conn *conn, struct super_block *from,
 			n[i].err = -ENOENT;
 	}
 
+	/* a delete is sure when a LOOKUP found the child not under the name */
+	for (i = 0; del && i < nr; i++) {
+		if (!n[i].ask)
+			continue;
+		if (!n[i].err && n[i].out.nodeid == del->child) {
+			sure = false;	/* moved here: no delete at all */
+			break;
+		}
+		if (!n[i].err || n[i].err == -ENOENT)
+			sure = true;
+	}
+
 	mutex_lock(&hc->lock);
 	mutex_lock(&conn->sb_lock);
 	list_for_each_entry(vsb, &conn->sb_list, conn_entry) {
@@ -661,9 +692,9 @@ int vng_host_inval_entry(struct vng_conn *conn, struct super_block *from,
 				cur = &n[i];
 		if (cur)
 			vng_hc_name_events(conn, vsb->sb, parent, name, cur,
-					   del, cookie);
+					   del, sure, cookie);
 		else if (del)
-			vng_hc_report_delete_sb(conn, vsb->sb, del);
+			vng_hc_report_delete_sb(conn, vsb->sb, del, sure);
 	}
 	mutex_unlock(&conn->sb_lock);
 	mutex_unlock(&hc->lock);
