@@ -28,8 +28,10 @@
  *   in three steps.  First the invalidation, under the locks, on every
  *   superblock, remembering which node each had under the name.  Then, with
  *   no lock held, a LOOKUP per superblock where it serves events (a
- *   watcher is there, or a DELETE waits for its pair): each reply carries
- *   a reference the superblock's inode takes over.  Last, under the locks
+ *   watcher is there, or a DELETE waits for its pair), and on the first
+ *   superblock when a DELETE waits but none wants events (the pair decides
+ *   nlink for all): each reply carries a reference the superblock's inode
+ *   takes over.  Last, under the locks
  *   again, each superblock still on the list gets its reply linked into
  *   the dcache (so later changes of the node reach the parent's watchers
  *   by name) and its events.  A reply whose superblock left meanwhile goes
