@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "modload.h"
 #include "resolve.h"
 
 int vfs_parse_source(const char *src, char *tag, size_t taglen, char *err,
@@ -69,28 +70,46 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* modprobe with a clean environment; its result only matters by rescan */
+/* Why virtiofs_ng did not load when this run asked for it, or "" */
+static char load_err[512];
+
+/*
+ * Loads virtiofs_ng for devices nobody drives.  When it will not load,
+ * modprobe's reason is kept for the error message, and the kernel's
+ * virtiofs is loaded instead (through the modprobe.d rule, which tries
+ * virtiofs_ng first), so the tag can still be mounted.
+ */
 static void load_ng(bool verbose)
 {
-	static char *const argv[] = { "modprobe", "-q", "virtiofs_ng", NULL };
-	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-				      NULL };
-	const char *paths[] = { "/sbin/modprobe", "/usr/sbin/modprobe" };
-	size_t i;
-	pid_t pid;
-	int st;
+	char fb[256];
 
-	for (i = 0; i < 2; i++) {
-		if (access(paths[i], X_OK))
-			continue;
-		if (verbose)
-			printf("mount.virtiofs: loading virtiofs_ng\n");
-		if (posix_spawn(&pid, paths[i], NULL, NULL, argv, envp))
-			return;
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
+	if (verbose)
+		printf("mount.virtiofs: loading virtiofs_ng\n");
+	if (!vfs_modprobe("virtiofs_ng", load_err, sizeof(load_err))) {
+		load_err[0] = '\0';
 		return;
 	}
+	fprintf(stderr, "mount.virtiofs: virtiofs_ng did not load: %s\n",
+		load_err);
+	if (verbose)
+		printf("mount.virtiofs: loading the kernel's virtiofs instead\n");
+	if (vfs_modprobe("virtiofs", fb, sizeof(fb)))
+		fprintf(stderr, "mount.virtiofs: the kernel's virtiofs did not load either: %s\n",
+			fb);
+}
+
+/* After a mount by the kernel's virtiofs: say so when it is a fallback. */
+static void fallback_note(void)
+{
+	char reason[512], advice[512];
+
+	if (!*load_err && !vfs_fallback_reason(reason, sizeof(reason)))
+		return;
+	if (*load_err)
+		snprintf(reason, sizeof(reason), "%s", load_err);
+	fprintf(stderr,
+		"mount.virtiofs: note: the kernel's virtiofs serves this mount because virtiofs_ng did not load (%s): %s\n",
+		reason, vfs_load_advice(reason, advice, sizeof(advice)));
 }
 
 static bool may_modprobe(bool may_load)
@@ -111,8 +130,19 @@ static int from_device(const struct vfs_device *d, struct vfs_resolved *res,
 		return VFS_RESOLVE_OK;
 	case VFS_OWNER_KERNEL:
 		res->fstype = "virtiofs";
+		fallback_note();
 		return VFS_RESOLVE_OK;
 	case VFS_OWNER_NONE:
+		if (*load_err) {
+			char advice[512];
+
+			snprintf(err, errlen,
+				 "device %s with tag '%s' is bound to no driver: virtiofs_ng did not load (%s): %s",
+				 *d->devname ? d->devname : "?", d->tag,
+				 load_err, vfs_load_advice(load_err, advice,
+							   sizeof(advice)));
+			return VFS_RESOLVE_NODRIVER;
+		}
 		snprintf(err, errlen,
 			 "device %s with tag '%s' is bound to no driver: load virtiofs_ng (modprobe virtiofs_ng) or run 'virtiofsctl bind %s'",
 			 *d->devname ? d->devname : "?", d->tag, d->tag);
@@ -143,9 +173,16 @@ static void unbound_hint(const struct vfs_devlist *list, char *err,
 			return;
 		used += w;
 	}
-	if (n && used < errlen)
+	if (n && used < errlen && *load_err) {
+		char advice[512];
+
+		snprintf(err + used, errlen - used,
+			 " (virtiofs_ng did not load: %s: %s)", load_err,
+			 vfs_load_advice(load_err, advice, sizeof(advice)));
+	} else if (n && used < errlen) {
 		snprintf(err + used, errlen - used,
 			 " (modprobe virtiofs_ng or virtiofsctl bind DEVICE)");
+	}
 }
 
 int vfs_resolve(const char *tag, int wait_secs, bool may_load, bool verbose,
@@ -193,6 +230,7 @@ int vfs_resolve(const char *tag, int wait_secs, bool may_load, bool verbose,
 		 * let it look the tag up.
 		 */
 		if (untagged_kernel) {
+			fallback_note();
 			res->fstype = "virtiofs";
 			res->guessed = true;
 			snprintf(res->driver, sizeof(res->driver), "virtiofs");

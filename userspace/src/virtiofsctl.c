@@ -31,6 +31,7 @@
 
 #include "ctl.h"
 #include "devices.h"
+#include "modload.h"
 #include "mounts.h"
 
 #ifndef VFS_VERSION
@@ -135,6 +136,13 @@ static void print_mounts(struct vfs_mounts *m, const struct vfs_device *d,
  */
 static void list_case_note(void)
 {
+	char reason[512], advice[512];
+
+	if (vfs_fallback_reason(reason, sizeof(reason))) {
+		fprintf(stderr, "virtiofsctl: note: virtiofs_ng did not load at boot (%s), so the kernel's virtiofs serves the devices: %s\n",
+			reason, vfs_load_advice(reason, advice, sizeof(advice)));
+		return;
+	}
 	if (!vfs_ng_driver_present())
 		return;
 	if (!vfs_kernel_driver_present()) {
@@ -234,26 +242,16 @@ static struct vfs_device *lookup(const char *arg)
 	return d;
 }
 
-static void modprobe_ng(void)
+/*
+ * 0, or -1 with modprobe's reason in ERR; ERR is "" when it was not tried
+ * (not root, or a test tree).
+ */
+static int modprobe_ng(char *err, size_t errlen)
 {
-	static char *const argv[] = { "modprobe", "-q", "virtiofs_ng", NULL };
-	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-				      NULL };
-	const char *paths[] = { "/sbin/modprobe", "/usr/sbin/modprobe" };
-	size_t i;
-	pid_t pid;
-	int st;
-
+	*err = '\0';
 	if (secure_getenv("VIRTIOFS_SYSFS_ROOT") || geteuid())
-		return;
-	for (i = 0; i < 2; i++) {
-		if (access(paths[i], X_OK))
-			continue;
-		if (!posix_spawn(&pid, paths[i], NULL, NULL, argv, envp))
-			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-				;
-		return;
-	}
+		return -1;
+	return vfs_modprobe("virtiofs_ng", err, errlen);
 }
 
 static void print_list_mp(const char *target, void *arg)
@@ -294,7 +292,7 @@ static void permanent_advice(void)
 		return;
 	if (vfs_kernel_driver_is_module())
 		fprintf(stderr,
-			"virtiofsctl: note: the kernel's virtiofs is a module; the blacklist in /usr/lib/modprobe.d/virtiofs-ng.conf keeps it from loading at the next boot ('modprobe -r virtiofs' unloads it now when nothing uses it)\n");
+			"virtiofsctl: note: the kernel's virtiofs is a module; the rule in /lib/modprobe.d/virtiofs-ng.conf loads virtiofs_ng in its place at the next boot ('modprobe -r virtiofs' unloads it now when nothing uses it)\n");
 	else
 		fprintf(stderr,
 			"virtiofsctl: note: the kernel's virtiofs is built in; add initcall_blacklist=virtio_fs_init to the kernel command line so virtiofs_ng gets every device at boot\n");
@@ -341,9 +339,15 @@ static int cmd_bind(const char *arg)
 		return EX_REFUSED;
 	}
 	if (!vfs_ng_driver_present()) {
-		modprobe_ng();
-		if (!vfs_ng_driver_present()) {
-			ctl_err("virtiofs_ng is not loaded: run 'modprobe virtiofs_ng' (is the module installed? see 'dkms status')");
+		char why[512], advice[512];
+
+		if (modprobe_ng(why, sizeof(why)) || !vfs_ng_driver_present()) {
+			if (*why)
+				ctl_err("virtiofs_ng is not loaded and did not load: %s: %s",
+					why, vfs_load_advice(why, advice,
+							     sizeof(advice)));
+			else
+				ctl_err("virtiofs_ng is not loaded: run 'modprobe virtiofs_ng' (is the module installed? see 'dkms status')");
 			return EX_NODEV;
 		}
 	}
