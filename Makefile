@@ -91,9 +91,25 @@ lint:
 
 # Both install steps end with the kernel command-line check for KVER
 # (dkms-post-install: virtiofsctl cmdline); it only prints, never fails.
-install: all
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
-	depmod -a $(KVER)
+#
+# DESTDIR= stages everything under that directory, nothing outside: the
+# module goes to DESTDIR/lib/modules/KVER/extra/driver (Kbuild's
+# INSTALL_MOD_PATH)
+# and depmod runs on DESTDIR (-b) only when it holds that kernel's module
+# tree (an image being built); a package's staging tree gets no depmod
+# files, its installation runs depmod.  The test backend is not built.
+MODDIR = $(DESTDIR)/lib/modules/$(KVER)
+
+install: module userspace
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(abspath $(DESTDIR))) modules_install
+	@if [ -z "$(DESTDIR)" ]; then \
+		echo "depmod -a $(KVER)"; depmod -a $(KVER); \
+	elif [ -f "$(MODDIR)/modules.dep" ]; then \
+		echo "depmod -b $(DESTDIR) -a $(KVER)"; depmod -b "$(DESTDIR)" -a $(KVER); \
+	else \
+		echo "virtiofs-ng: $(MODDIR) is no module tree: run 'depmod $(KVER)' on the target"; \
+	fi
 	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 	@if [ -n "$(DESTDIR)" ]; then \
 		echo "virtiofs-ng: DESTDIR set: run 'virtiofsctl cmdline' on the target system"; \
@@ -101,15 +117,33 @@ install: all
 		./dkms-post-install "$(KVER)" userspace/virtiofsctl || true; \
 	fi
 
+# Removes what "make install" put there (same DESTDIR, PREFIX, KVER).
+uninstall:
+	rm -f $(MODDIR)/extra/driver/virtiofs_ng.ko*
+	-rmdir $(MODDIR)/extra/driver 2>/dev/null
+	@if [ -z "$(DESTDIR)" ]; then \
+		echo "depmod -a $(KVER)"; depmod -a $(KVER); \
+	elif [ -f "$(MODDIR)/modules.dep" ]; then \
+		depmod -b "$(DESTDIR)" -a $(KVER); \
+	fi
+	$(MAKE) -C userspace uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+
 # Installs the source under /usr/src and lets DKMS build it for KVER (the
 # kernel to name in a chroot, where DKMS would otherwise pick the running
-# one); DKMS's autoinstall builds it for later kernels.
+# one); DKMS's autoinstall builds it for later kernels.  A version DKMS
+# already has is removed first, so the source installed is this one; any
+# DKMS error stops here.
+DKMS_SRC = $(DESTDIR)/usr/src/virtiofs-ng-$(VERSION)
+
 dkms-install:
-	rm -rf $(DESTDIR)/usr/src/virtiofs-ng-$(VERSION)
-	mkdir -p $(DESTDIR)/usr/src/virtiofs-ng-$(VERSION)
-	cp -a Kbuild dkms.conf dkms-post-install VERSION driver \
-		$(DESTDIR)/usr/src/virtiofs-ng-$(VERSION)/
-	dkms add -m virtiofs-ng -v $(VERSION) || true
+	@if [ -n "$$(dkms status -m virtiofs-ng -v $(VERSION) 2>/dev/null)" ]; then \
+		echo "dkms remove -m virtiofs-ng -v $(VERSION) --all"; \
+		dkms remove -m virtiofs-ng -v $(VERSION) --all; \
+	fi
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cp -a Kbuild dkms.conf dkms-post-install VERSION driver $(DKMS_SRC)/
+	dkms add -m virtiofs-ng -v $(VERSION)
 	dkms build -m virtiofs-ng -v $(VERSION) -k $(KVER)
 	@# DKMS runs dkms-post-install itself (POST_INSTALL); the stamp says
 	@# whether it did, so the check is printed once either way.
@@ -123,6 +157,16 @@ dkms-install:
 	rm -f "$$stamp"; \
 	exit $$rc
 
+# Removes this version from DKMS for every kernel, and its source.
+dkms-uninstall:
+	@if [ -n "$$(dkms status -m virtiofs-ng -v $(VERSION) 2>/dev/null)" ]; then \
+		echo "dkms remove -m virtiofs-ng -v $(VERSION) --all"; \
+		dkms remove -m virtiofs-ng -v $(VERSION) --all; \
+	else \
+		echo "virtiofs-ng: DKMS has no virtiofs-ng $(VERSION)"; \
+	fi
+	rm -rf $(DKMS_SRC)
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C userspace clean
@@ -132,4 +176,4 @@ clean:
 
 .PHONY: all module userspace backend e2e setup check demo bench lint distro matrix stress fuzz \
 	debug-check debug-kernel \
-	install dkms-install clean
+	install uninstall dkms-install dkms-uninstall clean
