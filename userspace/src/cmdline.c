@@ -838,3 +838,63 @@ int vfs_grub_edit_file(const char *path, bool add, char *err, size_t errlen)
 	}
 	return 1;
 }
+
+/* ---- the /etc/default/grub.d drop-in ---- */
+
+static const char dropin_text[] =
+	"# Written by \"virtiofsctl cmdline --apply\" (virtiofs-ng): keeps the\n"
+	"# kernel's built-in virtiofs from starting, so virtiofs_ng serves every\n"
+	"# virtio-fs device.  \"virtiofsctl cmdline --revert\" deletes this file.\n"
+	"GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX " VFS_BLACKLIST_PARAM "\"\n";
+
+int vfs_grub_dropin(const char *path, bool add, char *err, size_t errlen)
+{
+	char dirbuf[PATH_MAX], tmp[PATH_MAX + 32], *dir, *old;
+	size_t len = strlen(dropin_text), oldlen = 0;
+	int fd, dfd;
+
+	if (!add) {
+		if (unlink(path) == 0)
+			return 1;
+		if (errno == ENOENT)
+			return 0;
+		seterr(err, errlen, "removing %s: %s", path, strerror(errno));
+		return -2;
+	}
+	old = slurp(path, VFS_GRUB_MAX, &oldlen);
+	if (old && oldlen == len && !memcmp(old, dropin_text, len)) {
+		free(old);
+		return 0;
+	}
+	free(old);
+	snprintf(dirbuf, sizeof(dirbuf), "%s", path);
+	dir = dirname(dirbuf);
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		seterr(err, errlen, "creating %s: %s", dir, strerror(errno));
+		return -2;
+	}
+	snprintf(tmp, sizeof(tmp), "%s/.virtiofs-ng.cfg.vng-XXXXXX", dir);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		seterr(err, errlen, "creating a temporary file in %s: %s", dir,
+		       strerror(errno));
+		return -2;
+	}
+	if (fchmod(fd, 0644) || write_all(fd, dropin_text, len) || fsync(fd)) {
+		seterr(err, errlen, "writing %s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return -2;
+	}
+	if (close(fd) || rename(tmp, path)) {
+		seterr(err, errlen, "creating %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -2;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 1;
+}

@@ -79,4 +79,19 @@ int vfs_grub_edit(const char *in, size_t inlen, bool add, char **out,
  */
 int vfs_grub_edit_file(const char *path, bool add, char *err, size_t errlen);
 
+/*
+ * The GRUB drop-in "virtiofsctl cmdline --apply" writes where GRUB reads
+ * /etc/default/grub.d/NAME.cfg (Debian, Ubuntu): it appends the parameter to
+ * GRUB_CMDLINE_LINUX whatever /etc/default/grub sets it to, and deleting
+ * it is the whole revert.  Relative to the root.
+ */
+#define VFS_GRUB_DROPIN		"etc/default/grub.d/virtiofs-ng.cfg"
+
+/*
+ * Writes (add true; the directory is made when missing) or deletes the
+ * drop-in at path.  Returns 1 changed, 0 already as asked, -2 an I/O
+ * error (err says which).
+ */
+int vfs_grub_dropin(const char *path, bool add, char *err, size_t errlen);
+
 #endif

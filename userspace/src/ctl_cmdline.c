@@ -3,8 +3,10 @@
  * virtiofsctl cmdline: tells whether a kernel needs
  * initcall_blacklist=virtio_fs_init (its virtiofs built in) and whether it
  * has it, offers the change, and with --apply/--revert makes it in the
- * boot loader configuration: grubby where there is one, else
- * /etc/default/grub (cmdline.c edits it) and update-grub.  The install
+ * boot loader configuration: grubby where there is one (Fedora, RHEL), a
+ * drop-in in /etc/default/grub.d on Debian and Ubuntu, else
+ * /etc/default/grub (cmdline.c edits it); then update-grub.  --apply is
+ * refused where the kernel's virtiofs is not built in.  The install
  * steps (make install, make dkms-install, DKMS's POST_INSTALL through
  * dkms-post-install) run it; only --apply changes anything.
  */
@@ -28,14 +30,17 @@
 
 static const char cmdline_usage[] =
 	"Usage: virtiofsctl cmdline [--kernel KVER] [--root DIR]\n"
-	"       virtiofsctl cmdline --apply|--revert [--no-update] [--root DIR]\n"
+	"       virtiofsctl cmdline --apply|--revert [--kernel KVER] [--no-update]\n"
+	"                           [--root DIR]\n"
 	"\n"
 	"  Does kernel KVER (default: the running kernel) need\n"
 	"  " VFS_BLACKLIST_PARAM " (its virtiofs built in), and is it\n"
 	"  in effect or configured?  --apply adds it to the boot loader\n"
-	"  configuration (grubby, else /etc/default/grub and update-grub),\n"
-	"  --revert removes it; --no-update skips update-grub; --root DIR looks\n"
-	"  at a system tree under DIR.  See virtiofsctl(8).\n";
+	"  configuration (grubby; on Debian/Ubuntu /etc/default/grub.d/\n"
+	"  virtiofs-ng.cfg; else /etc/default/grub; then update-grub) when\n"
+	"  KVER's virtiofs is built in, --revert removes it; --no-update skips\n"
+	"  update-grub; --root DIR looks at a system tree under DIR.\n"
+	"  See virtiofsctl(8).\n";
 
 /* Runs path with argv, output to ours; its exit status, or -1. */
 static int run_prog(const char *path, char *const argv[])
@@ -116,8 +121,132 @@ static int regenerate_grub(void)
 	return EX_OK;
 }
 
-static int cmdline_change(const char *root, const char *kver, bool add,
+/*
+ * --apply only where it does something: a kernel whose virtiofs is a
+ * module (or absent) is served by the modprobe.d rule, and the parameter
+ * would only be noise on every boot entry.  When nothing tells, the user
+ * asked: go ahead, and say so.
+ */
+static int apply_needed(const char *root, const char *kver, bool running)
+{
+	char src[3 * PATH_MAX];
+
+	switch (vfs_kernel_virtiofs(root, kver, running, src, sizeof(src))) {
+	case VFS_KV_MODULE:
+		ctl_err("not adding %s: %s has virtiofs as a module (%s), which the modprobe.d rule keeps out; nothing to do (--kernel KVER asks about another installed kernel)",
+		    VFS_BLACKLIST_PARAM, kver, src);
+		return EX_REFUSED;
+	case VFS_KV_NONE:
+		ctl_err("not adding %s: %s has no virtiofs of its own (%s); nothing to do (--kernel KVER asks about another installed kernel)",
+		    VFS_BLACKLIST_PARAM, kver, src);
+		return EX_REFUSED;
+	case VFS_KV_UNKNOWN:
+		printf("cannot tell whether %s has virtiofs built in (%s); adding %s as asked\n",
+		       kver, src, VFS_BLACKLIST_PARAM);
+		return EX_OK;
+	default:
+		return EX_OK;
+	}
+}
+
+static bool root_file_exists(const char *root, const char *rel)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s%s%s", root,
+		 root[strlen(root) - 1] == '/' ? "" : "/", rel);
+	return !access(path, F_OK);
+}
+
+/* The warning when another GRUB setting undoes what was just done. */
+static void check_effect(const char *root, const char *kver, bool add)
+{
+	char where[PATH_MAX + 64];
+
+	if (add == vfs_bootcfg_has_blacklist(root, kver, where, sizeof(where)))
+		return;
+	if (add)
+		fprintf(stderr, "virtiofsctl: warning: a later file in /etc/default/grub.d sets GRUB_CMDLINE_LINUX again; add %s there too\n",
+			VFS_BLACKLIST_PARAM);
+	else
+		fprintf(stderr, "virtiofsctl: warning: %s still has %s (another variable or file); remove it there too\n",
+			where, VFS_BLACKLIST_PARAM);
+}
+
+static int regenerate_or_say(const char *root, bool no_update)
+{
+	if (no_update || strcmp(root, "/")) {
+		printf("not regenerating the GRUB configuration (%s): run update-grub (or grub-mkconfig -o /boot/grub/grub.cfg)%s for the change to take effect at the next boot\n",
+		       no_update ? "--no-update" : "--root given",
+		       strcmp(root, "/") ? " inside that root" : "");
+		return EX_OK;
+	}
+	return regenerate_grub();
+}
+
+/*
+ * Debian and Ubuntu: GRUB reads /etc/default/grub.d/NAME.cfg after
+ * /etc/default/grub, so a file of our own appends the parameter without
+ * parsing the user's file, and deleting it is the revert.  A parameter an
+ * older virtiofsctl put into /etc/default/grub itself goes too.
+ */
+static int cmdline_dropin(const char *root, const char *kver, bool add,
 			  bool no_update)
+{
+	char path[PATH_MAX], grub[PATH_MAX], msg[PATH_MAX + 256];
+	const char *sep = root[strlen(root) - 1] == '/' ? "" : "/";
+	bool changed;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s%s%s", root, sep, VFS_GRUB_DROPIN);
+	snprintf(grub, sizeof(grub), "%s%setc/default/grub", root, sep);
+	rc = vfs_grub_dropin(path, add, msg, sizeof(msg));
+	if (rc < 0) {
+		ctl_err("%s", msg);
+		return EX_WRITE;
+	}
+	changed = rc == 1;
+	if (add)
+		printf(changed ? "%s: written; it adds %s to GRUB_CMDLINE_LINUX\n" :
+				 "%s already adds %s; nothing changed\n",
+		       path, VFS_BLACKLIST_PARAM);
+	else
+		printf(changed ? "%s: removed\n" : "no %s: nothing to remove there\n",
+		       path);
+	if (!add && !access(grub, F_OK)) {
+		size_t len = 0;
+		char *text = NULL;
+		FILE *f = fopen(grub, "re");
+
+		if (f) {
+			text = malloc(VFS_GRUB_MAX + 1);
+			if (text) {
+				len = fread(text, 1, VFS_GRUB_MAX, f);
+				text[len] = '\0';
+			}
+			fclose(f);
+		}
+		if (text && strstr(text, VFS_BLACKLIST_INITCALL)) {
+			rc = vfs_grub_edit_file(grub, false, msg, sizeof(msg));
+			if (rc == 1) {
+				printf("%s: removed %s from GRUB_CMDLINE_LINUX\n",
+				       grub, VFS_BLACKLIST_PARAM);
+				changed = true;
+			} else if (rc < 0) {
+				fprintf(stderr, "virtiofsctl: warning: not changing %s: %s; remove %s there by hand\n",
+					grub, msg, VFS_BLACKLIST_PARAM);
+			}
+		}
+		free(text);
+	}
+	check_effect(root, kver, add);
+	if (!changed)
+		return EX_OK;
+	return regenerate_or_say(root, no_update);
+}
+
+static int cmdline_change(const char *root, const char *kver, bool running,
+			  bool add, bool no_update)
 {
 	static const char *const grubby[] = { "/usr/sbin/grubby",
 					      "/sbin/grubby", "/usr/bin/grubby",
@@ -127,6 +256,11 @@ static int cmdline_change(const char *root, const char *kver, bool add,
 	const char *prog = strcmp(root, "/") ? NULL : find_prog(grubby);
 	int rc;
 
+	if (add) {
+		rc = apply_needed(root, kver, running);
+		if (rc != EX_OK)
+			return rc;
+	}
 	if (prog) {
 		/* Fedora and RHEL: grubby edits every boot entry itself */
 		char *argv[] = { (char *)"grubby", (char *)"--update-kernel=ALL",
@@ -143,6 +277,8 @@ static int cmdline_change(const char *root, const char *kver, bool add,
 		       add ? "to" : "from");
 		return EX_OK;
 	}
+	if (root_file_exists(root, "etc/debian_version"))
+		return cmdline_dropin(root, kver, add, no_update);
 	snprintf(path, sizeof(path), "%s%setc/default/grub", root,
 		 root[strlen(root) - 1] == '/' ? "" : "/");
 	if (access(path, F_OK) && errno == ENOENT) {
@@ -181,13 +317,7 @@ static int cmdline_change(const char *root, const char *kver, bool add,
 	}
 	printf("%s: %s %s %s GRUB_CMDLINE_LINUX\n", path, what,
 	       VFS_BLACKLIST_PARAM, add ? "to" : "from");
-	if (no_update || strcmp(root, "/")) {
-		printf("not regenerating the GRUB configuration (%s): run update-grub (or grub-mkconfig -o /boot/grub/grub.cfg)%s for the change to take effect at the next boot\n",
-		       no_update ? "--no-update" : "--root given",
-		       strcmp(root, "/") ? " inside that root" : "");
-		return EX_OK;
-	}
-	return regenerate_grub();
+	return regenerate_or_say(root, no_update);
 }
 
 static void cmdline_offer(const char *root)
@@ -351,8 +481,8 @@ int ctl_cmdline(int argc, char **argv)
 		ctl_err("cmdline: '%.64s' is not a kernel release: %s", kver, why);
 		return EX_USAGE;
 	}
-	if (apply || revert)
-		return cmdline_change(root, kver, apply, no_update);
 	running = !strcmp(kver, u.release) && !strcmp(root, "/");
+	if (apply || revert)
+		return cmdline_change(root, kver, running, apply, no_update);
 	return cmdline_report(root, kver, running);
 }
