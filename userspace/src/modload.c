@@ -114,7 +114,7 @@ const char *vfs_load_advice(const char *err, char *buf, size_t len)
 	if (strstr(err, "Key was rejected") ||
 	    strstr(err, "Required key not available"))
 		snprintf(buf, len,
-			 "the kernel only loads modules signed with a key it trusts (Secure Boot, or module.sig_enforce=1): enroll the key DKMS signs with ('mokutil --import /var/lib/dkms/mok.pub', reboot, confirm it in MOK manager), or sign a 'make install' module yourself; see mount.virtiofs(8), SECURE BOOT");
+			 "the kernel only loads modules signed with a key it trusts (Secure Boot, or module.sig_enforce=1): enroll the key DKMS signs with ('mokutil --import /var/lib/dkms/mok.pub', on Ubuntu /var/lib/shim-signed/mok/MOK.der; reboot, confirm it in MOK manager), or sign a 'make install' module yourself; see mount.virtiofs(8), SECURE BOOT");
 	else if (strstr(err, "not found"))
 		snprintf(buf, len,
 			 "no virtiofs_ng.ko for the running kernel %s: 'dkms status' shows whether DKMS built it ('dkms autoinstall -k %s' retries; its make.log says why a build failed)",
