@@ -40,18 +40,23 @@ static void last_line(const char *text, char *err, size_t errlen)
 			err[p - err] = ' ';
 }
 
-int vfs_modprobe(const char *module, char *err, size_t errlen)
+int vfs_modprobe(const char *module, bool ignore_install, char *err,
+		 size_t errlen)
 {
 	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
 				      NULL };
 	const char *paths[] = { "/sbin/modprobe", "/usr/sbin/modprobe" };
-	char *argv[] = { "modprobe", (char *)module, NULL };
+	char *argv[] = { "modprobe", (char *)module, NULL, NULL };
 	posix_spawn_file_actions_t fa;
 	char out[2048];
 	size_t used = 0, i;
 	int pipefd[2], st, rc;
 	pid_t pid;
 
+	if (ignore_install) {
+		argv[1] = "--ignore-install";
+		argv[2] = (char *)module;
+	}
 	snprintf(err, errlen, "no modprobe in /sbin or /usr/sbin");
 	for (i = 0; i < 2; i++)
 		if (!access(paths[i], X_OK))

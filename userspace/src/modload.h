@@ -19,11 +19,13 @@
 #include <stddef.h>
 
 /*
- * Runs "modprobe MODULE" as root with a clean environment.  0 when it
- * succeeded; -1 otherwise, with ERR holding modprobe's last line of error
- * output (or why it could not be run).
+ * Runs "modprobe MODULE" (with IGNORE_INSTALL, "modprobe --ignore-install
+ * MODULE": the module itself, not the modprobe.d rule's fallback) with a
+ * clean environment.  0 when it succeeded; -1 otherwise, with ERR holding
+ * modprobe's last line of error output (or why it could not be run).
  */
-int vfs_modprobe(const char *module, char *err, size_t errlen);
+int vfs_modprobe(const char *module, bool ignore_install, char *err,
+		 size_t errlen);
 
 /*
  * What to do about a modprobe message: Secure Boot key enrolment, a DKMS

@@ -74,10 +74,10 @@ static double now_s(void)
 static char load_err[512];
 
 /*
- * Loads virtiofs_ng for devices nobody drives.  When it will not load,
- * modprobe's reason is kept for the error message, and the kernel's
- * virtiofs is loaded instead (through the modprobe.d rule, which tries
- * virtiofs_ng first), so the tag can still be mounted.
+ * Loads virtiofs_ng for devices nobody drives, itself rather than through
+ * the modprobe.d rule, so that modprobe's own reason is what a failure
+ * reports.  Then, as the rule would, the kernel's virtiofs is loaded
+ * instead, so the tag can still be mounted.
  */
 static void load_ng(bool verbose)
 {
@@ -85,7 +85,7 @@ static void load_ng(bool verbose)
 
 	if (verbose)
 		printf("mount.virtiofs: loading virtiofs_ng\n");
-	if (!vfs_modprobe("virtiofs_ng", load_err, sizeof(load_err))) {
+	if (!vfs_modprobe("virtiofs_ng", true, load_err, sizeof(load_err))) {
 		load_err[0] = '\0';
 		return;
 	}
@@ -93,7 +93,7 @@ static void load_ng(bool verbose)
 		load_err);
 	if (verbose)
 		printf("mount.virtiofs: loading the kernel's virtiofs instead\n");
-	if (vfs_modprobe("virtiofs", fb, sizeof(fb)))
+	if (vfs_modprobe("virtiofs", false, fb, sizeof(fb)))
 		fprintf(stderr, "mount.virtiofs: the kernel's virtiofs did not load either: %s\n",
 			fb);
 }

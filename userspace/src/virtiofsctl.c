@@ -251,7 +251,7 @@ static int modprobe_ng(char *err, size_t errlen)
 	*err = '\0';
 	if (secure_getenv("VIRTIOFS_SYSFS_ROOT") || geteuid())
 		return -1;
-	return vfs_modprobe("virtiofs_ng", err, errlen);
+	return vfs_modprobe("virtiofs_ng", true, err, errlen);
 }
 
 static void print_list_mp(const char *target, void *arg)
@@ -292,7 +292,7 @@ static void permanent_advice(void)
 		return;
 	if (vfs_kernel_driver_is_module())
 		fprintf(stderr,
-			"virtiofsctl: note: the kernel's virtiofs is a module; the rule in /lib/modprobe.d/virtiofs-ng.conf loads virtiofs_ng in its place at the next boot ('modprobe -r virtiofs' unloads it now when nothing uses it)\n");
+			"virtiofsctl: note: the kernel's virtiofs is a module; the blacklist in /lib/modprobe.d/virtiofs-ng.conf keeps it from loading at the next boot ('modprobe -r virtiofs' unloads it now when nothing uses it)\n");
 	else
 		fprintf(stderr,
 			"virtiofsctl: note: the kernel's virtiofs is built in; add initcall_blacklist=virtio_fs_init to the kernel command line so virtiofs_ng gets every device at boot\n");
