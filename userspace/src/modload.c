@@ -107,6 +107,17 @@ int vfs_modprobe(const char *module, bool ignore_install, char *err,
 	else
 		snprintf(err, errlen, "modprobe %s was killed", module);
 	last_line(out, err, errlen);
+	/*
+	 * A module the modprobe.d aliases name but no modules.dep lists:
+	 * kmod goes on to blame "Unknown symbol in module" on its last line.
+	 */
+	if (strstr(out, "could not find module by name")) {
+		struct utsname u;
+
+		snprintf(err, errlen,
+			 "modprobe: FATAL: Module %s not found in directory /lib/modules/%s",
+			 module, uname(&u) ? "?" : u.release);
+	}
 	return -1;
 }
 
