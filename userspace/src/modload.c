@@ -40,29 +40,30 @@ static void last_line(const char *text, char *err, size_t errlen)
 			err[p - err] = ' ';
 }
 
-int vfs_modprobe(const char *module, bool ignore_install, char *err,
-		 size_t errlen)
+/*
+ * Runs modprobe with ARGV (argv[0] "modprobe") and a clean environment,
+ * its stdout and stderr into OUT (the tail when long).  Its exit status,
+ * 128 + signal, or -1 with ERR set when it could not be run.
+ */
+static int run_modprobe(char *const argv[], char *out, size_t outlen,
+			char *err, size_t errlen)
 {
 	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
 				      NULL };
 	const char *paths[] = { "/sbin/modprobe", "/usr/sbin/modprobe" };
-	char *argv[] = { "modprobe", (char *)module, NULL, NULL };
 	posix_spawn_file_actions_t fa;
-	char out[2048];
 	size_t used = 0, i;
 	int pipefd[2], st, rc;
 	pid_t pid;
 
-	if (ignore_install) {
-		argv[1] = "--ignore-install";
-		argv[2] = (char *)module;
-	}
-	snprintf(err, errlen, "no modprobe in /sbin or /usr/sbin");
+	out[0] = '\0';
 	for (i = 0; i < 2; i++)
 		if (!access(paths[i], X_OK))
 			break;
-	if (i == 2)
+	if (i == 2) {
+		snprintf(err, errlen, "no modprobe in /sbin or /usr/sbin");
 		return -1;
+	}
 	if (pipe2(pipefd, O_CLOEXEC)) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
@@ -82,13 +83,11 @@ int vfs_modprobe(const char *module, bool ignore_install, char *err,
 	for (;;) {
 		ssize_t r;
 
-		if (used < sizeof(out) - 1) {
-			r = read(pipefd[0], out + used, sizeof(out) - 1 - used);
-		} else {	/* keep the tail: the last line matters */
-			memmove(out, out + sizeof(out) / 2, sizeof(out) / 2);
-			used = sizeof(out) / 2 - 1;
-			continue;
+		if (used >= outlen - 1) {	/* keep the tail: the last line matters */
+			memmove(out, out + outlen / 2, outlen - outlen / 2);
+			used -= outlen / 2;
 		}
+		r = read(pipefd[0], out + used, outlen - 1 - used);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -99,25 +98,59 @@ int vfs_modprobe(const char *module, bool ignore_install, char *err,
 	close(pipefd[0]);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return 0;
 	if (WIFEXITED(st))
-		snprintf(err, errlen, "modprobe %s exited with status %d",
-			 module, WEXITSTATUS(st));
-	else
-		snprintf(err, errlen, "modprobe %s was killed", module);
-	last_line(out, err, errlen);
-	/*
-	 * A module the modprobe.d aliases name but no modules.dep lists:
-	 * kmod goes on to blame "Unknown symbol in module" on its last line.
-	 */
-	if (strstr(out, "could not find module by name")) {
-		struct utsname u;
+		return WEXITSTATUS(st);
+	return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
 
-		snprintf(err, errlen,
-			 "modprobe: FATAL: Module %s not found in directory /lib/modules/%s",
-			 module, uname(&u) ? "?" : u.release);
+static void not_found(const char *module, char *err, size_t errlen)
+{
+	struct utsname u;
+
+	snprintf(err, errlen,
+		 "modprobe: FATAL: Module %s not found in directory /lib/modules/%s",
+		 module, uname(&u) ? "?" : u.release);
+}
+
+int vfs_modprobe(const char *module, bool ignore_install, char *err,
+		 size_t errlen)
+{
+	char *show[] = { "modprobe", "--ignore-install", "--show-depends",
+			 (char *)module, NULL };
+	char *argv[] = { "modprobe", (char *)module, NULL, NULL };
+	char out[2048], file[80];
+	int st;
+
+	if (ignore_install) {
+		/*
+		 * The module itself, not its modprobe.d rule.  A module the
+		 * rule's aliases name but no modules.dep lists would make kmod
+		 * blame "Unknown symbol in module": look for the file first.
+		 */
+		st = run_modprobe(show, out, sizeof(out), err, errlen);
+		if (st < 0)
+			return -1;
+		snprintf(file, sizeof(file), "/%s.ko", module);
+		if (!strstr(out, file)) {
+			not_found(module, err, errlen);
+			return -1;
+		}
+		argv[1] = "--ignore-install";
+		argv[2] = (char *)module;
 	}
+	st = run_modprobe(argv, out, sizeof(out), err, errlen);
+	if (st == 0)
+		return 0;
+	if (st < 0)
+		return -1;
+	if (st >= 128)
+		snprintf(err, errlen, "modprobe %s was killed", module);
+	else
+		snprintf(err, errlen, "modprobe %s exited with status %d",
+			 module, st);
+	last_line(out, err, errlen);
+	if (strstr(out, "could not find module by name"))
+		not_found(module, err, errlen);
 	return -1;
 }
 
