@@ -59,7 +59,7 @@ static void usage(FILE *f)
 		"through virtiofs_ng or the kernel's virtiofs, whichever owns it.\n"
 		"\n"
 		"  -o OPTIONS  mount options (cache=, dax=, ro, nosuid, ...,\n"
-		"              x-virtiofs.wait=SECONDS to wait for the tag)\n"
+		"              wait=SECONDS to wait for the tag)\n"
 		"  -f          fake: resolve and check, do not mount\n"
 		"  -n          do not record the mount in utab\n"
 		"  -v          verbose\n"
