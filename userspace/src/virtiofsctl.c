@@ -579,7 +579,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "cmdline"))
 		return ctl_cmdline(argc - 1, argv + 1);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hVjno:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hVjno:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
