@@ -123,6 +123,11 @@ dkms-install:
 	rm -f "$$stamp"; \
 	exit $$rc
 
+# Debian packages virtiofs-ng-dkms and virtiofs-ng-utils (debhelper,
+# dh-dkms) with their source package, in build/deb/ (debian/make-deb).
+deb:
+	debian/make-deb
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C userspace clean
@@ -132,4 +137,4 @@ clean:
 
 .PHONY: all module userspace backend e2e setup check demo bench lint distro matrix stress fuzz \
 	debug-check debug-kernel \
-	install dkms-install clean
+	install dkms-install deb clean
