@@ -167,6 +167,11 @@ dkms-uninstall:
 	fi
 	rm -rf $(DKMS_SRC)
 
+# Debian packages virtiofs-ng-dkms and virtiofs-ng-utils (debhelper,
+# dh-dkms) with their source package, in build/deb/ (debian/make-deb).
+deb:
+	debian/make-deb
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C userspace clean
@@ -176,4 +181,4 @@ clean:
 
 .PHONY: all module userspace backend e2e setup check demo bench lint distro matrix stress fuzz \
 	debug-check debug-kernel \
-	install uninstall dkms-install dkms-uninstall clean
+	install uninstall dkms-install dkms-uninstall deb clean

@@ -78,6 +78,8 @@ struct vng_sb {
 	bool submount;
 	/* watch=poll: the poller (poll.c); NULL otherwise */
 	struct vng_poll *poll;
+	/* inodes a host change holds outside sb_lock (hostchange.c) */
+	atomic_t hc_pins;
 };
 
 static inline struct vng_sb *vng_sb(const struct super_block *sb)

@@ -302,6 +302,7 @@ void vng_hostchange_init(struct vng_conn *conn)
 	mutex_init(&hc->lock);
 	hc->pending = false;
 	INIT_DELAYED_WORK(&hc->flush_work, vng_hc_flush_work);
+	init_waitqueue_head(&hc->pins_wq);
 }
 
 void vng_hostchange_destroy(struct vng_conn *conn)
@@ -348,10 +349,48 @@ static void vng_hc_inode_event(struct vng_conn *conn, struct inode *inode,
 	vng_hc_counted(conn, inode->i_sb);
 }
 
+/*
+ * An inode whose page cache an INVAL_INODE drops, held from the walk
+ * (sb_lock) to the invalidation (hc->lock only).  Dropping pages waits
+ * for page locks, which a READ the host has not answered holds, and
+ * writes mmapped dirty pages back (launder), which waits for the host: a
+ * host that does not answer must not hold up mounts and unmounts of the
+ * tag through sb_lock.  The superblock's hc_pins makes its unmount wait
+ * (after the session's abort, when it is the last) until the inode
+ * reference is gone, so that no inode is busy at unmount.
+ */
+struct vng_hc_pinned {
+	struct list_head entry;
+	struct vng_sb *vsb;
+	struct inode *inode;
+	bool events;
+};
+
+static bool vng_hc_has_pages(struct inode *inode)
+{
+	return S_ISREG(inode->i_mode) && !IS_DAX(inode);
+}
+
+static void vng_hc_unpin(struct vng_conn *conn, struct vng_hc_pinned *p)
+{
+	iput(p->inode);
+	if (atomic_dec_and_test(&p->vsb->hc_pins))
+		wake_up_all(&conn->hostchange.pins_wq);
+	kfree(p);
+}
+
+void vng_hostchange_unpin_wait(struct vng_sb *vsb)
+{
+	wait_event(vsb->conn->hostchange.pins_wq,
+		   !atomic_read(&vsb->hc_pins));
+}
+
 int vng_host_inval_inode(struct vng_conn *conn, struct super_block *from,
 			 u64 nodeid, s64 off, s64 len)
 {
 	struct vng_hostchange *hc = &conn->hostchange;
+	struct vng_hc_pinned *p, *next;
+	LIST_HEAD(pinned);
 	struct vng_sb *vsb;
 	int err = -ENOENT;
 
@@ -362,19 +401,39 @@ int vng_host_inval_inode(struct vng_conn *conn, struct super_block *from,
 	mutex_lock(&conn->sb_lock);
 	list_for_each_entry(vsb, &conn->sb_list, conn_entry) {
 		struct inode *inode = vng_ilookup(vsb->sb, nodeid);
+		bool events = vng_hc_events(vsb->sb, from);
 
 		if (!inode)
 			continue;
 		err = 0;
 		vng_hc_stale_attr(conn, inode);
-		if (off >= 0)
+		if (off >= 0 && vng_hc_has_pages(inode)) {
+			p = kmalloc(sizeof(*p), GFP_KERNEL);
+			if (p) {
+				p->vsb = vsb;
+				p->inode = inode;	/* our reference */
+				p->events = events;
+				atomic_inc(&vsb->hc_pins);
+				list_add_tail(&p->entry, &pinned);
+				continue;
+			}
+			/* no memory for the entry: drop the pages here */
 			vng_hc_inval_data(inode, off, len);
-		if (vng_hc_events(vsb->sb, from))
+		}
+		if (events)
 			vng_hc_inode_event(conn, inode,
 					   off >= 0 ? FS_MODIFY : FS_ATTRIB);
 		iput(inode);
 	}
 	mutex_unlock(&conn->sb_lock);
+	/* the event after the pages went: a reader it wakes sees new data */
+	list_for_each_entry_safe(p, next, &pinned, entry) {
+		list_del(&p->entry);
+		vng_hc_inval_data(p->inode, off, len);
+		if (p->events)
+			vng_hc_inode_event(conn, p->inode, FS_MODIFY);
+		vng_hc_unpin(conn, p);
+	}
 	mutex_unlock(&hc->lock);
 	return err;
 }

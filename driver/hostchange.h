@@ -22,6 +22,7 @@
 #include <linux/limits.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 struct qstr;
@@ -42,6 +43,8 @@ struct vng_hc_delete {
  * Per session (embedded in struct vng_conn): the serialisation of host
  * changes, and the DELETE that may be the first half of a move.
  */
+struct vng_sb;
+
 struct vng_hostchange {
 	/* one host change's walk at a time; never held across a request */
 	struct mutex lock;
@@ -49,11 +52,15 @@ struct vng_hostchange {
 	struct vng_hc_delete del;
 	/* reports a pending DELETE as a delete once its pair is overdue */
 	struct delayed_work flush_work;
+	/* a superblock's hc_pins reached 0 (vng_hostchange_unpin_wait) */
+	wait_queue_head_t pins_wq;
 };
 
 /* conn.c: session creation and the final teardown */
 void vng_hostchange_init(struct vng_conn *conn);
 void vng_hostchange_destroy(struct vng_conn *conn);
+/* super.c: an unmounted superblock waits until no host change holds its inodes */
+void vng_hostchange_unpin_wait(struct vng_sb *vsb);
 
 /*
  * @from in each call says who learnt of the change, and so whose watchers

@@ -705,6 +705,9 @@ static void vng_kill_sb(struct super_block *sb)
 		sync_filesystem(sb);
 		vng_conn_shutdown(vsb->conn);
 	}
+	/* off the list: no new pins; a host change finishes with its inodes */
+	if (vsb)
+		vng_hostchange_unpin_wait(vsb);
 	kill_anon_super(sb);
 	if (!vsb)
 		return;

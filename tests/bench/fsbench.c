@@ -5,6 +5,10 @@
  *
  *   fsbench meta DIR N   create N small files, list the directory (cold
  *                        cache, then warm), stat every file (cold), unlink
+ *   fsbench walk DIR N   what "git status" does to a work tree: list every
+ *                        directory and lstat every entry below DIR, with
+ *                        cold caches and then warm; N is the number of
+ *                        entries the tree must have (a short walk fails)
  *
  * Prints "NAME SECONDS" lines; "total" is create + stat + unlink.  A listing
  * takes tens of milliseconds under TCG, where one host scheduling hiccup
@@ -166,18 +170,85 @@ static void meta(int n)
 	       t6 - t5, now() - t6, (t1 - t0) + (now() - t5));
 }
 
+/* Lists dirfd's directory and lstats each entry, recursing into the
+ * subdirectories; returns the number of entries below it. */
+static long walk_dir(int dirfd)
+{
+	char buf[32768];
+	long got, n = 0;
+
+	while ((got = syscall(SYS_getdents64, dirfd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < got;) {
+			unsigned short reclen;
+			const char *name = buf + off + 19;
+			struct stat st;
+
+			memcpy(&reclen, buf + off + 16, sizeof(reclen));
+			off += reclen;
+			if (!strcmp(name, ".") || !strcmp(name, ".."))
+				continue;
+			if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				die(name);
+			n++;
+			if (S_ISDIR(st.st_mode)) {
+				int fd = openat(dirfd, name,
+						O_RDONLY | O_DIRECTORY);
+
+				if (fd < 0)
+					die(name);
+				n += walk_dir(fd);
+				close(fd);
+			}
+		}
+	}
+	if (got < 0)
+		die("getdents64");
+	return n;
+}
+
+static double walk_once(long want)
+{
+	double t0 = now();
+	int fd = open(".", O_RDONLY | O_DIRECTORY);
+	long n;
+
+	if (fd < 0)
+		die("open .");
+	n = walk_dir(fd);
+	close(fd);
+	if (n != want) {
+		fprintf(stderr, "fsbench: walked %ld entries, want %ld\n",
+			n, want);
+		exit(1);
+	}
+	return now() - t0;
+}
+
+static void walk(long n)
+{
+	double cold, warm;
+
+	drop_caches();
+	cold = walk_once(n);
+	warm = walk_once(n);
+	printf("walk_cold %.3f\nwalk_warm %.3f\n", cold, warm);
+}
+
 int main(int argc, char **argv)
 {
 	int n;
 
 	if (argc != 4 || (n = atoi(argv[3])) <= 0 || n > 1000000) {
-		fprintf(stderr, "usage: fsbench meta DIR N\n");
+		fprintf(stderr, "usage: fsbench meta|walk DIR N\n");
 		return 2;
 	}
 	if (chdir(argv[2]) < 0)
 		die(argv[2]);
-	if (strcmp(argv[1], "meta"))
+	if (!strcmp(argv[1], "meta"))
+		meta(n);
+	else if (!strcmp(argv[1], "walk"))
+		walk(n);
+	else
 		return 2;
-	meta(n);
 	return 0;
 }

@@ -23,6 +23,14 @@
 #                                        listing it, reading in it, another
 #                                        notification and the umount of
 #                                        /mnt each end within SLOW_BOUND s
+#   notify-guest slowread                the backend never answers the first
+#                                        READ (--fault read:drop:first=1),
+#                                        whose page stays locked; the host
+#                                        writes that file, and the page
+#                                        cache invalidation of its
+#                                        INVAL_INODE waits for the page: the
+#                                        umount must still end (it aborts
+#                                        the session, which fails the READ)
 # Prints PASS|FAIL|SKIP lines.
 TTY=/dev/ttyS2
 EV=/tmp/ev
@@ -383,10 +391,26 @@ slowhost() {
 	wait $WPID 2>/dev/null
 }
 
+slowread() {
+	B=${SLOW_BOUND:-20}
+	host write f v1 || return
+	# its READ is never answered: the page stays locked until the abort
+	cat /mnt/f >/dev/null 2>&1 &
+	RPID=$!
+	sleep 2
+	host write f v2 || return
+	sleep 2		# the INVAL_INODE waits for the locked page now
+	kill -9 $RPID 2>/dev/null
+	wait $RPID 2>/dev/null
+	ends_within slowread.other_file "$B" sh -c 'echo x >/mnt/o && cat /mnt/o'
+	ends_within slowread.umount "$B" umount /mnt
+}
+
 hook_ready || exit 0
 case "${1:-all}" in
 malformed) malformed "$2" ;;
 slowhost) slowhost ;;
+slowread) slowread ;;
 events) events ;;
 coherence) coherence ;;
 layout) layout ;;

@@ -64,6 +64,26 @@ static void opt_ok(const char *name, const char *optstr, const char *data,
 	vfs_opts_free(&o);
 }
 
+/* optstr parses, and asks for a wait of SECS seconds (-1: none given) */
+static void opt_wait(const char *name, const char *optstr, bool sloppy,
+		     const char *data, int secs)
+{
+	char err[256], why[768];
+	struct vfs_opts o;
+	int got;
+
+	if (vfs_opts_parse(optstr, sloppy, false, false, &o, err, sizeof(err))) {
+		snprintf(why, sizeof(why), "'%s' refused: %s", optstr, err);
+		result(name, 0, why);
+		return;
+	}
+	got = o.wait_given ? o.wait_secs : -1;
+	snprintf(why, sizeof(why), "'%s': wait %d, data '%s'; want %d, '%s'",
+		 optstr, got, s(o.fs), secs, data);
+	result(name, got == secs && !strcmp(s(o.fs), data), why);
+	vfs_opts_free(&o);
+}
+
 /* optstr is refused with a message containing msg */
 static void opt_bad(const char *name, const char *optstr, const char *msg)
 {
@@ -347,6 +367,14 @@ int main(void)
 	opt_ok("opts.ids", "user_id=1000,group_id=1000,allow_other",
 	       "user_id=1000,group_id=1000,allow_other", "", 0);
 	opt_ok("opts.wait", "x-virtiofs.wait=5", "", "x-virtiofs.wait=5", 0);
+	/* wait= is the helper's: never in the kernel's data */
+	opt_ok("opts.wait_consumed", "wait=5,cache=none,nofail", "cache=none",
+	       "nofail", 0);
+	opt_wait("opts.wait_value", "ro,wait=7", false, "", 7);
+	opt_wait("opts.wait_old_spelling", "x-virtiofs.wait=4", false, "", 4);
+	opt_wait("opts.wait_new_wins", "x-virtiofs.wait=4,wait=9", false, "", 9);
+	opt_wait("opts.wait_sloppy_kept", "wait=3,bogus", true, "", 3);
+	opt_wait("opts.no_wait", "cache=auto", false, "cache=auto", -1);
 
 	opt_bad("opts.bad_cache", "cache=bogus", "allowed: auto, none, always, metadata");
 	opt_bad("opts.bad_dax", "dax=sometimes", "allowed: always, never, inode");
@@ -358,6 +386,9 @@ int main(void)
 	opt_bad("opts.bind", "bind", "bind and move");
 	opt_bad("opts.bad_wait", "x-virtiofs.wait=forever", "seconds");
 	opt_bad("opts.wait_too_long", "x-virtiofs.wait=99999", "seconds");
+	opt_bad("opts.wait_no_value", "wait", "wait= wants a number");
+	opt_bad("opts.wait_negative", "wait=-1", "wait= wants a number");
+	opt_bad("opts.wait_huge", "wait=3601", "wait= wants a number");
 	opt_bad("opts.flag_with_value", "allow_other=1", "takes no value");
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';

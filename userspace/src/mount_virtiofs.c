@@ -59,7 +59,7 @@ static void usage(FILE *f)
 		"through virtiofs_ng or the kernel's virtiofs, whichever owns it.\n"
 		"\n"
 		"  -o OPTIONS  mount options (cache=, dax=, ro, nosuid, ...,\n"
-		"              x-virtiofs.wait=SECONDS to wait for the tag)\n"
+		"              wait=SECONDS to wait for the tag)\n"
 		"  -f          fake: resolve and check, do not mount\n"
 		"  -n          do not record the mount in utab\n"
 		"  -v          verbose\n"
@@ -173,6 +173,51 @@ static int check_target(const char *target)
 	return 0;
 }
 
+/*
+ * The filesystem type mounted on TARGET into BUF ("" when TARGET is not a
+ * mount point), from mountinfo; -1 when mountinfo cannot be read.
+ */
+static int mounted_type(const char *target, char *buf, size_t len)
+{
+	struct libmnt_table *tb;
+	struct libmnt_fs *fs;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/self/mountinfo", vfs_proc_root());
+	tb = mnt_new_table_from_file(path);
+	if (!tb)
+		return -1;
+	fs = mnt_table_find_target(tb, target, MNT_ITER_BACKWARD);
+	snprintf(buf, len, "%s", fs && mnt_fs_get_fstype(fs) ?
+		 mnt_fs_get_fstype(fs) : "");
+	mnt_unref_table(tb);
+	return 0;
+}
+
+/*
+ * A remount only makes sense on a virtio-fs mount point.  Checked before
+ * mount(2): the kernel would say only EINVAL for a plain directory, and
+ * would remount whatever else is mounted there.
+ */
+static int check_remount_target(const char *target)
+{
+	char type[64];
+
+	if (mounted_type(target, type, sizeof(type)))
+		return 0;	/* no mountinfo: the kernel decides */
+	if (!*type) {
+		err("cannot remount %s: it is not a mount point (mount it first)",
+		    target);
+		return -1;
+	}
+	if (strcmp(type, "virtiofs") && strcmp(type, "virtiofs_ng")) {
+		err("cannot remount %s: it is a %.32s mount, not virtio-fs",
+		    target, type);
+		return -1;
+	}
+	return 0;
+}
+
 static int explain_failure(int e, const struct args *a,
 			   const struct vfs_resolved *r, const char *tag,
 			   const struct vfs_opts *o)
@@ -191,6 +236,11 @@ static int explain_failure(int e, const struct args *a,
 		err("%s is busy or already mounted on %s", tag, a->target);
 		return EX_FAIL;
 	case EINVAL:
+		if (o->remount) {
+			err("the kernel refused to remount %s with options '%s' (one that cannot change on remount? see dmesg)",
+			    a->target, o->fs ? o->fs : "");
+			return EX_FAIL;
+		}
 		if (r->guessed && !o->fs)
 			err("the kernel refused tag '%s': no device with that tag? (this kernel's virtiofs does not list its tags in sysfs; see dmesg)",
 			    tag);
@@ -321,6 +371,10 @@ int main(int argc, char **argv)
 	if (o.remount) {
 		/* the superblock exists: its type and device are settled */
 		res.fstype = "virtiofs";
+		if (check_remount_target(a.target)) {
+			rc = EX_FAIL;
+			goto out;
+		}
 	} else {
 		rc = vfs_resolve(tag, o.wait_secs, !a.fake && !restricted,
 				 a.verbose, &res,

@@ -85,7 +85,27 @@ static void allowed_list(const char *const *values, char *buf, size_t len)
 	}
 }
 
-/* Checks one filesystem option; 1 = keep, 0 = drop (sloppy), -1 = error */
+/*
+ * wait=SECONDS (or the old x-virtiofs.wait=SECONDS): how long to wait for
+ * the tag.  0 or -1 with a message in ERR.
+ */
+static int parse_wait(const char *spelling, const char *val, size_t vsz,
+		      struct vfs_opts *o, char *err, size_t errlen)
+{
+	if (!val || check_uint(val, vsz, 10, VFS_WAIT_MAX)) {
+		snprintf(err, errlen, "%s= wants a number of seconds (0..%d)",
+			 spelling, VFS_WAIT_MAX);
+		return -1;
+	}
+	o->wait_secs = (int)strtoul(val, NULL, 10);
+	o->wait_given = true;
+	return 0;
+}
+
+/*
+ * Checks one filesystem option; 1 = keep, 0 = drop (sloppy, or consumed
+ * here), -1 = error.
+ */
 static int check_fs_opt(const char *name, size_t nsz, const char *val,
 			size_t vsz, bool sloppy, struct vfs_opts *o,
 			char *err, size_t errlen)
@@ -94,6 +114,13 @@ static int check_fs_opt(const char *name, size_t nsz, const char *val,
 	char allowed[128];
 	const char *const *v;
 
+	/*
+	 * wait= is the helper's own, never the kernel's.  libmount hands a
+	 * helper every option but x-* ones, so this is the spelling an
+	 * fstab line or mount(8) can give (mount.nfs's retry= works alike).
+	 */
+	if (nsz == 4 && !strncmp(name, "wait", 4))
+		return parse_wait("wait", val, vsz, o, err, errlen) ? -1 : 0;
 	if (!r) {
 		if (sloppy) {
 			fprintf(stderr, "virtiofs: ignoring unknown option '%.*s' (-s)\n",
@@ -221,17 +248,15 @@ int vfs_opts_parse(const char *optstr, bool sloppy, bool ro, bool rw,
 			 "propagation flags (shared, private, ...) cannot be set while mounting here; use mount --make-...");
 		goto fail;
 	}
+	/*
+	 * The old spelling: it only arrives when the helper is run directly
+	 * (mount(8) drops x-* options before running a helper).  wait=,
+	 * checked with the filesystem options below, wins over it.
+	 */
 	if (o->user && !mnt_optstr_get_option(o->user, "x-virtiofs.wait",
-					      &val, &vsz)) {
-		if (!val || check_uint(val, vsz, 10, VFS_WAIT_MAX)) {
-			snprintf(err, errlen,
-				 "x-virtiofs.wait= wants a number of seconds (0..%d)",
-				 VFS_WAIT_MAX);
-			goto fail;
-		}
-		o->wait_secs = (int)strtoul(val, NULL, 10);
-		o->wait_given = true;
-	}
+					      &val, &vsz) &&
+	    parse_wait("x-virtiofs.wait", val, vsz, o, err, errlen))
+		goto fail;
 	if (check_fs_opts(fs_raw, sloppy, o, &o->fs, err, errlen))
 		goto fail;
 	free(fs_raw);

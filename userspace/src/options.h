@@ -6,7 +6,8 @@
  *   userspace options (defaults, nofail, _netdev, noauto, user, x-*, ...)
  *   stay out of the kernel and go to utab,
  *   the rest is the filesystem's data string, where the values virtiofs
- *   knows (cache=, dax=, rootmode=, user_id=, group_id=) are checked.
+ *   knows (cache=, dax=, rootmode=, user_id=, group_id=) are checked,
+ *   except wait=, which is the helper's own and is taken out.
  */
 #ifndef VFS_OPTIONS_H
 #define VFS_OPTIONS_H
@@ -24,8 +25,8 @@ struct vfs_opts {
 	char *vfs;		/* VFS options as given, or NULL */
 	char *fs;		/* data for mount(2), or NULL */
 	char *all;		/* the full, normalised option string */
-	int wait_secs;		/* x-virtiofs.wait=SECONDS, default 0 */
-	bool wait_given;	/* x-virtiofs.wait= was there */
+	int wait_secs;		/* wait=SECONDS, default 0 */
+	bool wait_given;	/* wait= (or x-virtiofs.wait=) was there */
 	bool remount;
 	bool has_cache;		/* cache= given (virtiofs_ng only) */
 };

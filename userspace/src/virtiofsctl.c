@@ -3,8 +3,8 @@
  * virtiofsctl: list virtio-fs devices and move them between the kernel's
  * virtiofs driver and virtiofs_ng.
  *
- *   virtiofsctl list [--json]
- *   virtiofsctl status TAG|DEVICE
+ *   virtiofsctl list [--json] [-n] [-o COLUMNS]
+ *   virtiofsctl status [--json] TAG|DEVICE
  *   virtiofsctl bind TAG|DEVICE
  *   virtiofsctl unbind TAG|DEVICE
  *   virtiofsctl cmdline [--kernel KVER] [--root DIR] [--apply|--revert]
@@ -17,6 +17,7 @@
  * configuration or regenerating it failed).
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -30,6 +31,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "ctl_output.h"
 #include "devices.h"
 #include "modload.h"
 #include "mounts.h"
@@ -46,9 +48,13 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: virtiofsctl [--json] COMMAND [ARG]\n"
 		"\n"
-		"  list [--json]          virtio-fs devices: tag, device, driver,\n"
-		"                         state, queues, mount points\n"
-		"  status TAG|DEVICE      one device's sysfs attributes and queue counters\n"
+		"  list [--json] [-n] [-o COLUMNS]\n"
+		"                         virtio-fs devices: tag, device, driver,\n"
+		"                         state, queues, mount points; -n: no\n"
+		"                         headings, -o: these columns (TAG,DEVICE,\n"
+		"                         DRIVER,STATE,QUEUES,MOUNTPOINTS)\n"
+		"  status [--json] TAG|DEVICE\n"
+		"                         one device's sysfs attributes and queue counters\n"
 		"  bind TAG|DEVICE        move an unmounted device to virtiofs_ng\n"
 		"  unbind TAG|DEVICE      detach an unmounted device from its driver\n"
 		"  cmdline [--kernel KVER] [--root DIR]\n"
@@ -76,22 +82,6 @@ void ctl_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static void json_str(const char *s)
-{
-	const unsigned char *p;
-
-	putchar('"');
-	for (p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
-	}
-	putchar('"');
-}
-
 static const char *state_of(const struct vfs_device *d)
 {
 	if (*d->state)
@@ -99,33 +89,21 @@ static const char *state_of(const struct vfs_device *d)
 	return d->owner == VFS_OWNER_NONE ? "unbound" : "bound";
 }
 
-struct mp_print {
-	bool json;
-	size_t n;
-};
-
 static void print_mp(const char *target, void *arg)
 {
-	struct mp_print *p = arg;
+	size_t *n = arg;
 
-	if (p->json) {
-		printf("%s", p->n ? ", " : "");
-		json_str(target);
-	} else {
-		printf("%s%s", p->n ? "," : "", target);
-	}
-	p->n++;
+	printf("%s%s", (*n)++ ? "," : "", target);
 }
 
 /* Mount points are only attributable when the tag is known. */
-static void print_mounts(struct vfs_mounts *m, const struct vfs_device *d,
-			 bool json)
+static void print_mounts(struct vfs_mounts *m, const struct vfs_device *d)
 {
-	struct mp_print p = { .json = json };
+	size_t n = 0;
 
 	if (d->tag_known)
-		vfs_mounts_each(m, d->tag, print_mp, &p);
-	if (!p.n && !json)
+		vfs_mounts_each(m, d->tag, print_mp, &n);
+	if (!n)
 		printf("-");
 }
 
@@ -158,67 +136,80 @@ static void list_case_note(void)
 		fprintf(stderr, ", initcall_blacklist=virtio_fs_init at boot gives it every device\n");
 }
 
-static int cmd_list(bool json)
+enum { COL_TAG, COL_DEVICE, COL_DRIVER, COL_STATE, COL_QUEUES, COL_MOUNTS };
+
+static const struct ctl_column list_cols[] = {
+	[COL_TAG] = { "TAG" },
+	[COL_DEVICE] = { "DEVICE" },
+	[COL_DRIVER] = { "DRIVER" },
+	[COL_STATE] = { "STATE" },
+	[COL_QUEUES] = { "QUEUES", .number = true },
+	[COL_MOUNTS] = { "MOUNTPOINTS", .list = true },
+};
+
+struct mp_join {
+	char buf[CTL_CELL_MAX];
+	size_t used;
+};
+
+/* mount points joined by '\n' (ctl_output.h: a list cell) */
+static void join_mp(const char *target, void *arg)
 {
-	struct vfs_mounts *m = vfs_mounts_load();
-	size_t i, w = 3;
+	struct mp_join *j = arg;
+	int n;
 
+	if (j->used >= sizeof(j->buf))
+		return;
+	n = snprintf(j->buf + j->used, sizeof(j->buf) - j->used, "%s%s",
+		     j->used ? "\n" : "", target);
+	if (n > 0)
+		j->used += n;
+}
+
+/* one device's row: every column, unknown ones NULL */
+static void device_row(struct ctl_table *t, size_t row, struct vfs_mounts *m,
+		       const struct vfs_device *d)
+{
+	struct mp_join j = { .used = 0 };
+	char q[16];
+
+	ctl_table_set(t, row, COL_TAG, d->tag_known ? d->tag : NULL);
+	ctl_table_set(t, row, COL_DEVICE, *d->devname ? d->devname : NULL);
+	/* the driver's own name, also when it is not a virtio-fs one */
+	ctl_table_set(t, row, COL_DRIVER, *d->driver ? d->driver : NULL);
+	ctl_table_set(t, row, COL_STATE, state_of(d));
+	snprintf(q, sizeof(q), "%d", d->queues);
+	ctl_table_set(t, row, COL_QUEUES, d->queues >= 0 ? q : NULL);
+	/* mount points are only attributable when the tag is known */
+	if (d->tag_known)
+		vfs_mounts_each(m, d->tag, join_mp, &j);
+	ctl_table_set(t, row, COL_MOUNTS, j.used ? j.buf : NULL);
+}
+
+static int cmd_list(bool json, bool headings, const char *columns)
+{
+	static struct ctl_table t;
+	struct vfs_mounts *m;
+	size_t i;
+
+	if (ctl_table_init(&t, list_cols, sizeof(list_cols) / sizeof(list_cols[0]),
+			   columns))
+		return EX_USAGE;
+	m = vfs_mounts_load();
 	vfs_scan(&list, false);
-	for (i = 0; i < list.n; i++)
-		if (list.dev[i].tag_known && strlen(list.dev[i].tag) > w)
-			w = strlen(list.dev[i].tag);
+	for (i = 0; i < list.n && i < CTL_MAX_ROWS; i++)
+		device_row(&t, i, m, &list.dev[i]);
+	vfs_mounts_free(m);
 	if (json) {
-		printf("{\"devices\": [");
-		for (i = 0; i < list.n; i++) {
-			const struct vfs_device *d = &list.dev[i];
-
-			printf("%s\n  {\"tag\": ", i ? "," : "");
-			if (d->tag_known)
-				json_str(d->tag);
-			else
-				printf("null");
-			printf(", \"device\": ");
-			if (*d->devname)
-				json_str(d->devname);
-			else
-				printf("null");
-			printf(", \"driver\": ");
-			json_str(vfs_owner_name(d->owner));
-			printf(", \"state\": ");
-			json_str(state_of(d));
-			if (d->queues >= 0)
-				printf(", \"queues\": %d", d->queues);
-			else
-				printf(", \"queues\": null");
-			printf(", \"mountpoints\": [");
-			print_mounts(m, d, true);
-			printf("]}");
-		}
-		printf("%s]}\n", list.n ? "\n" : "");
+		ctl_table_print_json(&t, "devices");
 	} else {
-		printf("%-*s  %-9s  %-11s  %-9s  %-6s  %s\n", (int)w, "TAG",
-		       "DEVICE", "DRIVER", "STATE", "QUEUES", "MOUNTPOINTS");
-		for (i = 0; i < list.n; i++) {
-			const struct vfs_device *d = &list.dev[i];
-			char q[16];
-
-			if (d->queues >= 0)
-				snprintf(q, sizeof(q), "%d", d->queues);
-			else
-				snprintf(q, sizeof(q), "-");
-			printf("%-*s  %-9s  %-11s  %-9s  %-6s  ", (int)w,
-			       d->tag_known ? d->tag : "?",
-			       *d->devname ? d->devname : "-",
-			       vfs_owner_name(d->owner), state_of(d), q);
-			print_mounts(m, d, false);
-			putchar('\n');
-		}
+		ctl_table_print(&t, headings);
 		if (!list.n)
 			fprintf(stderr, "virtiofsctl: no virtio-fs devices\n");
 		else
 			list_case_note();
 	}
-	vfs_mounts_free(m);
+	ctl_table_free(&t);
 	return EX_OK;
 }
 
@@ -398,6 +389,30 @@ static int cmd_unbind(const char *arg)
 	return EX_OK;
 }
 
+/* sysfs attributes status shows: file below the device's directory, label */
+static const struct {
+	const char *file;
+	const char *label;
+} status_attrs[] = {
+	{ "num_request_queues", "queues" },
+	{ "mounted", "mounted" },
+	/* host changes (issue 14): how they arrive, what they cost */
+	{ "watch", "watch" },
+	{ "notify_buf_size", "notify_buf" },
+	{ "notify_received", "notify_recv" },
+	{ "notify_dropped", "notify_drop" },
+	{ "notify_nobuf", "notify_nobuf" },
+	{ "watch_events", "events" },
+	/* watch=poll (issue 14): the requests polling sent, what it found */
+	{ "poll/sent", "poll_sent" },
+	{ "poll/differences", "poll_diffs" },
+	{ "poll/reported", "poll_reported" },
+};
+
+static const char *const counters[] = {
+	"sent", "completed", "in_flight", "waiting"
+};
+
 static void show_attr(const char *dir, const char *name, const char *label)
 {
 	char rel[PATH_MAX], buf[128];
@@ -407,70 +422,145 @@ static void show_attr(const char *dir, const char *name, const char *label)
 		printf("  %-12s %s\n", label, buf);
 }
 
-static int cmd_status(const char *arg)
+/* a counter as JSON: the number, or null when unreadable or not one */
+static void json_counter(const char *rel)
 {
-	static const char *const counters[] = {
-		"sent", "completed", "in_flight", "waiting"
-	};
+	char buf[32];
+
+	if (vfs_read_attr(rel, buf, sizeof(buf)) < 0 || !*buf ||
+	    strspn(buf, "0123456789") != strlen(buf))
+		printf("null");
+	else
+		printf("%s", buf);
+}
+
+/* Calls fn for each queue directory name of D's sysfs entry. */
+static void each_queue(const struct vfs_device *d,
+		       void (*fn)(const char *rel, const char *name, size_t n))
+{
 	char path[PATH_MAX], rel[320];
+	struct dirent *de;
+	size_t n = 0;
+	DIR *dir;
+
+	snprintf(rel, sizeof(rel), "%s/queues", d->fsdir);
+	snprintf(path, sizeof(path), "%s/%s", vfs_sysfs_root(), rel);
+	dir = opendir(path);
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) > 32)
+			continue;
+		fn(rel, de->d_name, n++);
+	}
+	closedir(dir);
+}
+
+static void queue_line(const char *rel, const char *name, size_t n)
+{
+	size_t i;
+
+	if (!n)
+		printf("%-14s %10s %10s %10s %10s\n", "QUEUE", "SENT",
+		       "COMPLETED", "IN_FLIGHT", "WAITING");
+	printf("%-14s", name);
+	for (i = 0; i < 4; i++) {
+		char q[400], buf[32];
+
+		snprintf(q, sizeof(q), "%s/%s/%s", rel, name, counters[i]);
+		if (vfs_read_attr(q, buf, sizeof(buf)) < 0)
+			snprintf(buf, sizeof(buf), "-");
+		printf(" %10.10s", buf);
+	}
+	putchar('\n');
+}
+
+static void queue_json(const char *rel, const char *name, size_t n)
+{
+	size_t i;
+
+	printf("%s\n    {\"queue\": ", n ? "," : "");
+	ctl_json_str(name);
+	for (i = 0; i < 4; i++) {
+		char q[400];
+
+		snprintf(q, sizeof(q), "%s/%s/%s", rel, name, counters[i]);
+		printf(", \"%s\": ", counters[i]);
+		json_counter(q);
+	}
+	putchar('}');
+}
+
+static int status_json(const struct vfs_device *d)
+{
+	static struct ctl_table t;
+	struct vfs_mounts *m = vfs_mounts_load();
+	char path[PATH_MAX];
+	size_t i, shown = 0;
+
+	/* the list's fields first, as "virtiofsctl list --json" has them */
+	ctl_table_init(&t, list_cols, sizeof(list_cols) / sizeof(list_cols[0]),
+		       NULL);
+	device_row(&t, 0, m, d);
+	vfs_mounts_free(m);
+	printf("{");
+	ctl_table_print_json_fields(&t, 0);
+	ctl_table_free(&t);
+	printf(", \"sysfs\": ");
+	if (!*d->fsdir) {
+		printf("null}\n");
+		return EX_OK;
+	}
+	snprintf(path, sizeof(path), "%s/%s", vfs_sysfs_root(), d->fsdir);
+	ctl_json_str(path);
+	printf(", \"attributes\": {");
+	for (i = 0; i < sizeof(status_attrs) / sizeof(status_attrs[0]); i++) {
+		char rel[PATH_MAX], buf[128];
+
+		snprintf(rel, sizeof(rel), "%s/%s", d->fsdir,
+			 status_attrs[i].file);
+		if (vfs_read_attr(rel, buf, sizeof(buf)) < 0)
+			continue;
+		printf("%s", shown++ ? ", " : "");
+		ctl_json_str(status_attrs[i].label);
+		printf(": ");
+		ctl_json_str(buf);
+	}
+	printf("}, \"virtqueues\": [");
+	each_queue(d, queue_json);
+	printf("\n  ]}\n");
+	return EX_OK;
+}
+
+static int cmd_status(const char *arg, bool json)
+{
 	struct vfs_mounts *m;
 	struct vfs_device *d;
-	struct dirent *de;
-	DIR *dir;
 	size_t i;
 
 	vfs_scan(&list, false);
 	d = lookup(arg);
 	if (!d)
 		return EX_NODEV;
+	if (json)
+		return status_json(d);
 	printf("tag:         %s\n", d->tag_known ? d->tag : "?");
 	printf("device:      %s\n", *d->devname ? d->devname : "-");
-	printf("driver:      %s\n", vfs_owner_name(d->owner));
+	printf("driver:      %s\n", *d->driver ? d->driver : "none");
 	printf("state:       %s\n", state_of(d));
 	m = vfs_mounts_load();
 	printf("mountpoints: ");
-	print_mounts(m, d, false);
+	print_mounts(m, d);
 	putchar('\n');
 	vfs_mounts_free(m);
 	if (!*d->fsdir)
 		return EX_OK;
 	printf("sysfs:       %s/%s\n", vfs_sysfs_root(), d->fsdir);
-	show_attr(d->fsdir, "num_request_queues", "queues");
-	show_attr(d->fsdir, "mounted", "mounted");
-	/* host changes (issue 14): how they arrive, what they cost */
-	show_attr(d->fsdir, "watch", "watch");
-	show_attr(d->fsdir, "notify_buf_size", "notify_buf");
-	show_attr(d->fsdir, "notify_received", "notify_recv");
-	show_attr(d->fsdir, "notify_dropped", "notify_drop");
-	show_attr(d->fsdir, "notify_nobuf", "notify_nobuf");
-	show_attr(d->fsdir, "watch_events", "events");
-	snprintf(rel, sizeof(rel), "%s/queues", d->fsdir);
-	snprintf(path, sizeof(path), "%s/%s", vfs_sysfs_root(), rel);
-	dir = opendir(path);
-	if (!dir)
-		return EX_OK;
-	printf("%-14s %10s %10s %10s %10s\n", "QUEUE", "SENT", "COMPLETED",
-	       "IN_FLIGHT", "WAITING");
-	while ((de = readdir(dir))) {
-		if (de->d_name[0] == '.' || strlen(de->d_name) > 32)
-			continue;
-		printf("%-14s", de->d_name);
-		for (i = 0; i < 4; i++) {
-			char q[400], buf[32];
-
-			snprintf(q, sizeof(q), "%s/%.32s/%s", rel, de->d_name,
-				 counters[i]);
-			if (vfs_read_attr(q, buf, sizeof(buf)) < 0)
-				snprintf(buf, sizeof(buf), "-");
-			printf(" %10.10s", buf);
-		}
-		putchar('\n');
-	}
-	closedir(dir);
-	/* watch=poll (issue 14): the requests polling sent, what it found */
-	show_attr(d->fsdir, "poll/sent", "poll_sent");
-	show_attr(d->fsdir, "poll/differences", "poll_diffs");
-	show_attr(d->fsdir, "poll/reported", "poll_reported");
+	for (i = 0; i < 8; i++)
+		show_attr(d->fsdir, status_attrs[i].file, status_attrs[i].label);
+	each_queue(d, queue_line);
+	for (; i < sizeof(status_attrs) / sizeof(status_attrs[0]); i++)
+		show_attr(d->fsdir, status_attrs[i].file, status_attrs[i].label);
 	return EX_OK;
 }
 
@@ -480,9 +570,12 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "noheadings", no_argument, NULL, 'n' },
+		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool json = false;
+	bool json = false, headings = true;
+	const char *columns = NULL;
 	const char *cmd;
 	int c;
 
@@ -490,7 +583,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "cmdline"))
 		return ctl_cmdline(argc - 1, argv + 1);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hVj", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hVjno:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -501,6 +594,15 @@ int main(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
+		case 'n':
+			headings = false;
+			break;
+		case 'o':
+			columns = optarg;
+			break;
+		case ':':
+			ctl_err("option '%s' wants a value", argv[optind - 1]);
+			return EX_USAGE;
 		default:
 			ctl_err("unknown option '%s'", argv[optind - 1]);
 			usage(stderr);
@@ -517,7 +619,7 @@ int main(int argc, char **argv)
 			ctl_err("list takes no arguments");
 			return EX_USAGE;
 		}
-		return cmd_list(json);
+		return cmd_list(json, headings, columns);
 	}
 	if (!strcmp(cmd, "cmdline")) {
 		ctl_err("give cmdline's options after it: virtiofsctl cmdline [--kernel KVER] [--root DIR] [--apply|--revert]");
@@ -537,11 +639,13 @@ int main(int argc, char **argv)
 		ctl_err("%s wants one TAG or DEVICE", cmd);
 		return EX_USAGE;
 	}
-	if (json)
-		ctl_err("--json only applies to list; ignored");
+	if (!headings || columns)
+		ctl_err("-n and -o only apply to list; ignored");
+	if (json && strcmp(cmd, "status"))
+		ctl_err("--json only applies to list and status; ignored");
 	if (!strcmp(cmd, "bind"))
 		return cmd_bind(argv[optind]);
 	if (!strcmp(cmd, "unbind"))
 		return cmd_unbind(argv[optind]);
-	return cmd_status(argv[optind]);
+	return cmd_status(argv[optind], json);
 }
