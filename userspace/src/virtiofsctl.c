@@ -440,6 +440,9 @@ static int cmd_status(const char *arg)
 	show_attr(d->fsdir, "notify_dropped", "notify_drop");
 	show_attr(d->fsdir, "notify_nobuf", "notify_nobuf");
 	show_attr(d->fsdir, "watch_events", "events");
+	/* directory listings (dircache.c): from memory vs from the host */
+	show_attr(d->fsdir, "readdir_cached", "readdir_mem");
+	show_attr(d->fsdir, "readdir_host", "readdir_host");
 	snprintf(rel, sizeof(rel), "%s/queues", d->fsdir);
 	snprintf(path, sizeof(path), "%s/%s", vfs_sysfs_root(), rel);
 	dir = opendir(path);
