@@ -154,6 +154,15 @@ seeks() {
 	else
 		say FAIL seek.same_offsets_cached_or_not "$(diff /tmp/dump.cached /tmp/dump.host | head -n 5)"
 	fi
+	# readers at once, some filling, some served, on their own fds
+	touch "$d/.drop" && rm "$d/.drop"
+	for r in 1 2 3 4; do dircache-helper dump "$d" >/tmp/dump.par$r & done
+	wait
+	bad=""
+	for r in 1 2 3 4; do cmp -s /tmp/dump.par$r /tmp/dump.host || bad="$bad $r"; done
+	[ -z "$bad" ] && say PASS seek.concurrent_readers ||
+		say FAIL seek.concurrent_readers "readers$bad listed otherwise"
+	cached seek.cached_after_concurrent "$d"
 }
 
 case "$MODE" in
