@@ -204,10 +204,16 @@ poll)
 	vng-watch /mnt/p >/tmp/ev 2>&1 &
 	wpid=$!
 	i=0
-	while ! grep -q READY /tmp/ev && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	while ! grep -q READY /tmp/ev && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	grep -q READY /tmp/ev || { say FAIL setup "vng-watch not ready: $(cat /tmp/ev)"; exit 0; }
+	# the poller's first listing of a newly watched directory is its
+	# baseline: a host change before it would be no difference
+	sleep $((MS * 2 / 1000 + 1))
 	t=$(((3 * MS + 2000) / 100))
 	cached cached.create /mnt/p && host create p/h1 &&
-		within host_create_shown "$t" listed /mnt/p h1
+		within host_create_shown "$t" listed /mnt/p h1 ||
+		{ touch /mnt/p/.drop; rm /mnt/p/.drop
+		  say FAIL host_create_diag "poll/sent $(counter poll/sent) differences $(counter poll/differences) reported $(counter poll/reported); events: $(tr '\n' '|' </tmp/ev); after a local change: $(ls /mnt/p | tr '\n' ' ')"; }
 	cached cached.delete /mnt/p h1 && host rm p/h1 &&
 		within host_delete_shown "$t" unlisted /mnt/p h1
 	cached cached.guest /mnt/p && touch /mnt/p/g &&
