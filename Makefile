@@ -172,6 +172,13 @@ dkms-uninstall:
 deb:
 	debian/make-deb
 
+# The source RPM of rpm/virtiofs-ng.spec (virtiofs-ng, virtiofs-ng-dkms),
+# with rpmbuild -bs and a private %_topdir, in build/rpm/ (rpm/make-srpm).
+srpm:
+	rpm/make-srpm
+
+rpm-srpm: srpm
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C userspace clean
@@ -181,4 +188,4 @@ clean:
 
 .PHONY: all module userspace backend e2e setup check demo bench lint distro matrix stress fuzz \
 	debug-check debug-kernel \
-	install uninstall dkms-install dkms-uninstall deb clean
+	install uninstall dkms-install dkms-uninstall deb srpm rpm-srpm clean

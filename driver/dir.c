@@ -51,9 +51,13 @@ static void vng_invalidate_entry_cache(struct dentry *dentry)
 	vng_dentry_set_expiry(dentry, 0);
 }
 
-/* A directory's entries changed: its size, times and nlink are stale. */
+/*
+ * A directory's entries changed: its size, times, nlink and cached listing
+ * are stale.
+ */
 static void vng_dir_changed(struct inode *dir)
 {
+	vng_dircache_invalidate(dir);
 	vng_invalidate_attr(dir);
 	inode_maybe_inc_iversion(dir, false);
 }

@@ -12,6 +12,7 @@
  *   dir.c      lookup, d_revalidate, create/atomic_open, mknod, mkdir,
  *              symlink, link, unlink, rmdir, rename, readlink/get_link
  *   readdir.c  READDIRPLUS / READDIR and the directory file operations
+ *   dircache.c directory listings kept across opens (dircache.h)
  *   xattr.c    xattr handlers; acl.c POSIX ACLs
  *   export.c   NFS export operations (file handles)
  *   file.c     open/release/flush/fsync, the vng_file object, fallocate,
@@ -34,6 +35,7 @@
 #include <linux/wait.h>
 
 #include "conn.h"
+#include "dircache.h"
 #include "request.h"
 #include "watch.h"
 
@@ -135,8 +137,8 @@ struct vng_inode {
 	atomic_t writes_in_flight;
 	wait_queue_head_t writes_wq;
 
-	/* readdir position cache for this directory (readdir.c) */
-	u64 rdc_version;
+	/* directories: the cached listing (dircache.c), under lock */
+	struct vng_dircache dc;
 
 	/* DAX range tree (dax.c, a later issue); NULL without DAX */
 	void *dax;
@@ -204,6 +206,8 @@ struct vng_file {
 		u32 steps;		/* offsets since mark was saved */
 		u32 span;		/* steps before the next save */
 	} walk;
+	/* directories: this open's listing fill and place (dircache.c) */
+	struct vng_dc_file dc;
 };
 
 /* ---- inode.c ---------------------------------------------------------- */

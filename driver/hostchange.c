@@ -152,6 +152,9 @@ static void vng_hc_stale_attr(struct vng_conn *conn, struct inode *inode)
 	vng_invalidate_attr_host(inode);
 	if (IS_POSIXACL(inode))
 		forget_all_cached_acls(inode);
+	/* a directory's INVAL_INODE, or an entry change in it */
+	if (S_ISDIR(inode->i_mode))
+		vng_dircache_invalidate(inode);
 }
 
 /* A directory's entries changed: attributes stale, readdir cache too. */

@@ -80,7 +80,7 @@ struct inode *vng_alloc_inode(struct super_block *sb)
 	INIT_LIST_HEAD(&vi->write_files);
 	atomic_set(&vi->writes_in_flight, 0);
 	init_waitqueue_head(&vi->writes_wq);
-	vi->rdc_version = 0;
+	vng_dircache_init(&vi->vfs_inode);
 	vi->dax = NULL;
 	return &vi->vfs_inode;
 }
@@ -97,6 +97,7 @@ void vng_evict_inode(struct inode *inode)
 
 	/* DAX hook: drops the DAX pages, gives the window ranges back */
 	vng_dax_evict(inode);
+	vng_dircache_evict(inode);
 	truncate_inode_pages_final(&inode->i_data);
 	vng_wait_writes_evict(inode);
 	clear_inode(inode);
@@ -287,7 +288,8 @@ static void __vng_change_attributes(struct inode *inode,
 {
 	struct vng_inode *vi = vng_i(inode);
 	struct vng_conn *conn = vng_i_conn(inode);
-	struct timespec64 old_mtime;
+	struct timespec64 old_mtime, old_ctime;
+	bool dir_moved;
 	loff_t oldsize;
 	u32 local;
 
@@ -300,12 +302,20 @@ static void __vng_change_attributes(struct inode *inode,
 	}
 	local = vng_local_mask(inode);
 	old_mtime = inode_get_mtime(inode);
+	old_ctime = inode_get_ctime(inode);
 	vng_fill_attr_locked(inode, attr, expires, local);
 	oldsize = i_size_read(inode);
 	if (!(local & STATX_SIZE) || force_size)
 		i_size_write(inode, attr->size);
+	dir_moved = S_ISDIR(inode->i_mode) &&
+		    (oldsize != i_size_read(inode) ||
+		     !vng_timespec64_equal(old_mtime, inode_get_mtime(inode)) ||
+		     !vng_timespec64_equal(old_ctime, inode_get_ctime(inode)));
 	spin_unlock(&vi->lock);
 
+	/* a directory changed behind our back: its listing is stale */
+	if (dir_moved)
+		vng_dircache_invalidate(inode);
 	if (!S_ISREG(inode->i_mode) || (local & STATX_SIZE) || force_size)
 		return;
 	/* DAX hook: the data is the host's page cache; only a cut matters */

@@ -39,6 +39,9 @@ struct vng_watch_stats {
 	atomic64_t events;
 	/* polls sent (poll.c) */
 	atomic64_t polls;
+	/* directory reads served from a cached listing / sent to the host */
+	atomic64_t readdir_cached;
+	atomic64_t readdir_host;
 };
 
 /*

@@ -725,15 +725,16 @@ static void vng_child_diff(struct vng_poll *p, u64 parent,
  * Queues the differences between the old and new listing of dir.  The
  * caller holds dir's i_rwsem shared.  guest_acted: the guest changed the
  * directory since the old listing; the dcache tells which differences are
- * its own.
+ * its own.  Returns whether the names differ at all (reported or not).
  */
-static void vng_dir_diff(struct vng_poll *p, struct inode *dir,
+static bool vng_dir_diff(struct vng_poll *p, struct inode *dir,
 			 struct vng_listing *old, struct vng_listing *new,
 			 bool guest_acted)
 {
 	struct dentry *parent = guest_acted ? d_find_alias(dir) : NULL;
 	u64 pnode = vng_nodeid(dir);
 	unsigned int i = 0, j = 0;
+	bool differs = false;
 	struct inode *inode;
 
 	while (i < old->nr || j < new->nr) {
@@ -747,6 +748,7 @@ static void vng_dir_diff(struct vng_poll *p, struct inode *dir,
 			j++;
 			continue;
 		}
+		differs = true;
 		/*
 		 * A name that now means another node is only an addition:
 		 * a local rename over a name reports no delete of it either.
@@ -774,6 +776,7 @@ static void vng_dir_diff(struct vng_poll *p, struct inode *dir,
 		}
 	}
 	dput(parent);
+	return differs;
 }
 
 /*
@@ -1116,11 +1119,18 @@ static void vng_poll_dir(struct vng_poll *p, struct vng_watch *w, u32 before,
 	}
 	if (err)
 		return;
-	if (w->listed)
-		vng_dir_diff(p, dir, &w->snap, &new,
-			     w->local_changes != before);
-	else if (vng_fresh(p, vng_i(dir)->orig_ino))
-		vng_dir_diff(p, dir, &w->snap, &new, false);
+	/*
+	 * Any difference ends a cached listing, even one the guest made
+	 * itself (already invalidated then) or one not reported as an event.
+	 */
+	if (w->listed) {
+		if (vng_dir_diff(p, dir, &w->snap, &new,
+				 w->local_changes != before))
+			vng_dircache_invalidate(dir);
+	} else if (vng_fresh(p, vng_i(dir)->orig_ino)) {
+		if (vng_dir_diff(p, dir, &w->snap, &new, false))
+			vng_dircache_invalidate(dir);
+	}
 	vng_listing_free(p, &w->snap);
 	w->snap = new;
 	w->listed = true;

@@ -10,6 +10,10 @@
  * Every READDIRPLUS record with a non-zero node id (except "." and "..")
  * carries a lookup reference, which must reach an inode or go back with a
  * FORGET even when the caller's buffer is already full.
+ *
+ * With cache=always or the host's FOPEN_CACHE_DIR, a sequential listing
+ * from offset 0 also fills the directory's cached listing, and later
+ * listings are served from it while it stays valid (dircache.c).
  */
 #include <linux/dcache.h>
 #include <linux/fs.h>
@@ -33,6 +37,7 @@ static int vng_dir_open(struct inode *inode, struct file *file)
 	ff = vng_file_open(inode, file->f_flags, true);
 	if (IS_ERR(ff))
 		return PTR_ERR(ff);
+	vng_dircache_open(inode, ff);
 	file->private_data = ff;
 	return 0;
 }
@@ -41,8 +46,10 @@ static int vng_dir_release(struct inode *inode, struct file *file)
 {
 	struct vng_file *ff = file->private_data;
 
-	if (ff)
+	if (ff) {
+		vng_dircache_release(ff);
 		vng_file_release(inode, ff, true, file->f_flags);
+	}
 	return 0;
 }
 
@@ -262,6 +269,7 @@ static int vng_parse_dir(struct file *file, struct dir_context *ctx,
 			} else {
 				ctx->pos = d->off;
 				vng_walk_step(walk, d->off);
+				vng_dircache_fill_add(file, d);
 			}
 		}
 		if (plus)
@@ -314,11 +322,14 @@ static int vng_readdir(struct file *file, struct dir_context *ctx)
 
 	if (vng_is_bad(dir))
 		return -EIO;
+	if (vng_dircache_serve(file, ctx, &err))
+		return err;
 	/* the reply lands in the page itself, as READ data does */
 	page = alloc_page(GFP_KERNEL);
 	if (!page)
 		return -ENOMEM;
 	vng_walk_start(walk, ctx->pos);
+	vng_dircache_fill_begin(file, ctx->pos);
 
 again:
 	plus = vng_use_readdirplus(dir, ctx);
@@ -340,6 +351,7 @@ again:
 	args.num_pages = 1;
 	if (plus)
 		attr_version = atomic64_read(&conn->attr_version);
+	vng_dircache_count_host(dir);
 	len = vng_request(conn, &args);
 	if (vng_unimplemented(len) && plus) {
 		vng_conn_set_no(conn, VNG_NO_READDIRPLUS);
@@ -352,6 +364,7 @@ again:
 	err = vng_parse_dir(file, ctx, walk, page_address(page), len, plus,
 			    attr_version);
 out:
+	vng_dircache_fill_end(file, ctx->pos, err, !err && !len);
 	__free_page(page);
 	/* a listing shows the directory was read: atime is the host's now */
 	vng_invalidate_attr_mask(dir, STATX_ATIME);

@@ -164,6 +164,8 @@ VNG_WATCH_COUNTER(notify_received, notify_received);
 VNG_WATCH_COUNTER(notify_dropped, notify_dropped);
 VNG_WATCH_COUNTER(notify_nobuf, notify_nobuf);
 VNG_WATCH_COUNTER(watch_events, events);
+VNG_WATCH_COUNTER(readdir_cached, readdir_cached);
+VNG_WATCH_COUNTER(readdir_host, readdir_host);
 
 static struct kobj_attribute vng_attr_tag = __ATTR_RO(tag);
 static struct kobj_attribute vng_attr_nrq = __ATTR_RO(num_request_queues);
@@ -187,6 +189,8 @@ static struct attribute *vng_dev_attrs[] = {
 	&vng_attr_notify_dropped.attr,
 	&vng_attr_notify_nobuf.attr,
 	&vng_attr_watch_events.attr,
+	&vng_attr_readdir_cached.attr,
+	&vng_attr_readdir_host.attr,
 	NULL,
 };
 

@@ -21,6 +21,9 @@
  *                                               unknown, no session),
  *   /sys/fs/virtiofs_ng/<N>/notify_nobuf        buffers not allocated
  *   /sys/fs/virtiofs_ng/<N>/watch_events        fsnotify events fired
+ *   /sys/fs/virtiofs_ng/<N>/readdir_cached      directory reads served from
+ *                                               a cached listing (dircache.c)
+ *   /sys/fs/virtiofs_ng/<N>/readdir_host        READDIR(PLUS) requests sent
  *   /sys/fs/virtiofs_ng/<N>/queues/<queue>/     one per virtqueue
  *       ("hiprio", "requests.0", ...), each with the counters
  *       sent, completed (buffers), in_flight (on the ring now) and

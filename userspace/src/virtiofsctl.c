@@ -389,7 +389,12 @@ static int cmd_unbind(const char *arg)
 	return EX_OK;
 }
 
-/* sysfs attributes status shows: file below the device's directory, label */
+/*
+ * sysfs attributes status shows: file below the device's directory, label.
+ * The text output prints the queue table after the first
+ * STATUS_BEFORE_QUEUES of them.
+ */
+#define STATUS_BEFORE_QUEUES	10
 static const struct {
 	const char *file;
 	const char *label;
@@ -403,6 +408,10 @@ static const struct {
 	{ "notify_dropped", "notify_drop" },
 	{ "notify_nobuf", "notify_nobuf" },
 	{ "watch_events", "events" },
+	/* directory listings (dircache.c): from memory vs from the host */
+	{ "readdir_cached", "readdir_mem" },
+	{ "readdir_host", "readdir_host" },
+	/* (the queue table goes here in the text output) */
 	/* watch=poll (issue 14): the requests polling sent, what it found */
 	{ "poll/sent", "poll_sent" },
 	{ "poll/differences", "poll_diffs" },
@@ -556,7 +565,7 @@ static int cmd_status(const char *arg, bool json)
 	if (!*d->fsdir)
 		return EX_OK;
 	printf("sysfs:       %s/%s\n", vfs_sysfs_root(), d->fsdir);
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < STATUS_BEFORE_QUEUES; i++)
 		show_attr(d->fsdir, status_attrs[i].file, status_attrs[i].label);
 	each_queue(d, queue_line);
 	for (; i < sizeof(status_attrs) / sizeof(status_attrs[0]); i++)
