@@ -775,13 +775,62 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/*
+ * Puts data in place of path (a new file or one replaced) so that a crash
+ * leaves the old file or the new one, never a part: a temporary file
+ * beside it, written and synced, renamed over it, then the directory
+ * synced.  The new file gets mode, and owner's uid and gid when we are
+ * root.  Returns 1, or -2 with err set.
+ */
+static int replace_file(const char *path, const char *data, size_t len,
+			mode_t mode, const struct stat *owner, char *err,
+			size_t errlen)
+{
+	char tmp[PATH_MAX + 32], dirbuf[PATH_MAX], namebuf[PATH_MAX];
+	char *dir;
+	int fd, dfd;
+
+	snprintf(dirbuf, sizeof(dirbuf), "%s", path);
+	dir = dirname(dirbuf);
+	snprintf(namebuf, sizeof(namebuf), "%s", path);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.vng-XXXXXX", dir,
+		 basename(namebuf));
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		seterr(err, errlen, "creating a temporary file in %s: %s", dir,
+		       strerror(errno));
+		return -2;
+	}
+	if (fchmod(fd, mode) ||
+	    (owner && geteuid() == 0 &&
+	     fchown(fd, owner->st_uid, owner->st_gid)) ||
+	    write_all(fd, data, len) || fsync(fd)) {
+		seterr(err, errlen, "writing %s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return -2;
+	}
+	if (close(fd) || rename(tmp, path)) {
+		seterr(err, errlen, "replacing %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -2;
+	}
+	/* the rename itself survives a crash once the directory is synced */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 1;
+}
+
 int vfs_grub_edit_file(const char *path, bool add, char *err, size_t errlen)
 {
-	char real[PATH_MAX], tmp[PATH_MAX + 32], dirbuf[PATH_MAX];
-	char *in, *out = NULL, *dir;
+	char real[PATH_MAX];
+	char *in, *out = NULL;
 	size_t inlen = 0, outlen;
 	struct stat st;
-	int rc, fd, dfd;
+	int rc;
 
 	/* a symlinked defaults file is edited where it lives */
 	if (!realpath(path, real) || stat(real, &st)) {
@@ -804,39 +853,10 @@ int vfs_grub_edit_file(const char *path, bool add, char *err, size_t errlen)
 	if (rc <= 0)
 		return rc;
 
-	snprintf(dirbuf, sizeof(dirbuf), "%s", real);
-	dir = dirname(dirbuf);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.vng-XXXXXX", dir,
-		 basename(real));
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		seterr(err, errlen, "creating a temporary file in %s: %s", dir,
-		       strerror(errno));
-		free(out);
-		return -2;
-	}
-	if (fchmod(fd, st.st_mode & 07777) ||
-	    (geteuid() == 0 && fchown(fd, st.st_uid, st.st_gid)) ||
-	    write_all(fd, out, outlen) || fsync(fd)) {
-		seterr(err, errlen, "writing %s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		free(out);
-		return -2;
-	}
+	rc = replace_file(real, out, outlen, st.st_mode & 07777, &st, err,
+			  errlen);
 	free(out);
-	if (close(fd) || rename(tmp, real)) {
-		seterr(err, errlen, "replacing %s: %s", real, strerror(errno));
-		unlink(tmp);
-		return -2;
-	}
-	/* the rename itself survives a crash once the directory is synced */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 1;
+	return rc;
 }
 
 /* ---- the /etc/default/grub.d drop-in ---- */
@@ -849,9 +869,8 @@ static const char dropin_text[] =
 
 int vfs_grub_dropin(const char *path, bool add, char *err, size_t errlen)
 {
-	char dirbuf[PATH_MAX], tmp[PATH_MAX + 32], *dir, *old;
+	char dirbuf[PATH_MAX], *dir, *old;
 	size_t len = strlen(dropin_text), oldlen = 0;
-	int fd, dfd;
 
 	if (!add) {
 		if (unlink(path) == 0)
@@ -873,28 +892,5 @@ int vfs_grub_dropin(const char *path, bool add, char *err, size_t errlen)
 		seterr(err, errlen, "creating %s: %s", dir, strerror(errno));
 		return -2;
 	}
-	snprintf(tmp, sizeof(tmp), "%s/.virtiofs-ng.cfg.vng-XXXXXX", dir);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		seterr(err, errlen, "creating a temporary file in %s: %s", dir,
-		       strerror(errno));
-		return -2;
-	}
-	if (fchmod(fd, 0644) || write_all(fd, dropin_text, len) || fsync(fd)) {
-		seterr(err, errlen, "writing %s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		return -2;
-	}
-	if (close(fd) || rename(tmp, path)) {
-		seterr(err, errlen, "creating %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -2;
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 1;
+	return replace_file(path, dropin_text, len, 0644, NULL, err, errlen);
 }
