@@ -319,11 +319,17 @@ void vng_hostchange_destroy(struct vng_conn *conn)
 
 /* ---- FUSE_NOTIFY_INVAL_INODE ------------------------------------------ */
 
+/* A file whose data the guest caches in its page cache. */
+static bool vng_hc_has_pages(struct inode *inode)
+{
+	return S_ISREG(inode->i_mode) && !IS_DAX(inode);
+}
+
 static void vng_hc_inval_data(struct inode *inode, s64 off, s64 len)
 {
 	pgoff_t first, last;
 
-	if (!S_ISREG(inode->i_mode) || IS_DAX(inode))
+	if (!vng_hc_has_pages(inode))
 		return;
 	first = off >> PAGE_SHIFT;
 	if (len <= 0 || off > LLONG_MAX - len)
@@ -368,11 +374,6 @@ struct vng_hc_pinned {
 	struct inode *inode;
 	bool events;
 };
-
-static bool vng_hc_has_pages(struct inode *inode)
-{
-	return S_ISREG(inode->i_mode) && !IS_DAX(inode);
-}
 
 static void vng_hc_unpin(struct vng_conn *conn, struct vng_hc_pinned *p)
 {
