@@ -10,7 +10,12 @@
  *                        cold caches and then warm; N is the number of
  *                        entries the tree must have (a short walk fails)
  *
- * Prints "NAME SECONDS" lines; "total" is create + stat + unlink.  A listing
+ * Prints "NAME SECONDS" lines; "total" is create + stat + unlink.  With
+ * FSBENCH_REQS set to a shell command printing how many requests the
+ * driver has sent so far, also "reqs_NAME COUNT" lines: requests per file
+ * (create, stat, unlink), per listing round (readdir: a cold listing and
+ * READDIR_WARM warm ones) and per walk.  The command runs between the
+ * timed parts, never inside one.  A listing
  * takes tens of milliseconds under TCG, where one host scheduling hiccup
  * doubles a single sample: the cold listing is the median of
  * READDIR_ROUNDS (caches dropped before each), the warm one the median of
@@ -42,6 +47,32 @@ static void die(const char *what)
 {
 	fprintf(stderr, "fsbench: %s: %s\n", what, strerror(errno));
 	exit(1);
+}
+
+/* The driver's request count so far (FSBENCH_REQS), or -1. */
+static long reqs(void)
+{
+	const char *cmd = getenv("FSBENCH_REQS");
+	long n = -1;
+	FILE *f;
+
+	if (!cmd || !*cmd)
+		return -1;
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	if (pclose(f) != 0)
+		n = -1;
+	return n;
+}
+
+/* "reqs_NAME PER-UNIT" from two counts, when both are known */
+static void print_reqs(const char *name, long before, long after, long per)
+{
+	if (before >= 0 && after >= before && per > 0)
+		printf("reqs_%s %.2f\n", name, (double)(after - before) / per);
 }
 
 static void drop_caches(void)
@@ -143,16 +174,21 @@ static void readdir_bench(int n, double *cold, double *warm)
  * of files is the slow part under TCG. */
 static void meta(int n)
 {
-	double t0, t1, t5, t6, cold, warm;
+	double t0, t1, t5, t6, t7, t8, cold, warm;
+	long r0, r1, r2, r3, r4, r5;
 	char name[64];
 	struct stat st;
 	int i;
 
+	r0 = reqs();
 	t0 = now();
 	create_files(n, "small%06d");
 	t1 = now();
+	r1 = reqs();
 	readdir_bench(n, &cold, &warm);
+	r2 = reqs();
 	drop_caches();
+	r3 = reqs();
 	t5 = now();
 	for (i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "small%06d", i);
@@ -160,14 +196,22 @@ static void meta(int n)
 			die("stat");
 	}
 	t6 = now();
+	r4 = reqs();
+	t7 = now();
 	for (i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "small%06d", i);
 		if (unlink(name) < 0)
 			die("unlink");
 	}
+	t8 = now();
+	r5 = reqs();
 	printf("create %.3f\nreaddir_cold %.4f\nreaddir_warm %.4f\n"
 	       "stat %.3f\nunlink %.3f\ntotal %.3f\n", t1 - t0, cold, warm,
-	       t6 - t5, now() - t6, (t1 - t0) + (now() - t5));
+	       t6 - t5, t8 - t7, (t1 - t0) + (t6 - t5) + (t8 - t7));
+	print_reqs("create", r0, r1, n);
+	print_reqs("readdir", r1, r2, READDIR_ROUNDS);
+	print_reqs("stat", r3, r4, n);
+	print_reqs("unlink", r4, r5, n);
 }
 
 /* Lists dirfd's directory and lstats each entry, recursing into the
@@ -227,11 +271,17 @@ static double walk_once(long want)
 static void walk(long n)
 {
 	double cold, warm;
+	long r0, r1, r2;
 
 	drop_caches();
+	r0 = reqs();
 	cold = walk_once(n);
+	r1 = reqs();
 	warm = walk_once(n);
+	r2 = reqs();
 	printf("walk_cold %.3f\nwalk_warm %.3f\n", cold, warm);
+	print_reqs("walk_cold", r0, r1, 1);
+	print_reqs("walk_warm", r1, r2, 1);
 }
 
 int main(int argc, char **argv)
