@@ -120,7 +120,7 @@ void vng_write_update_size(struct inode *inode, loff_t pos);
 void vng_wait_writes_evict(struct inode *inode);
 ssize_t vng_write_checks(struct kiocb *iocb, struct iov_iter *from,
 			 bool host_eof);
-int vng_write_prepare(struct file *file, u32 *write_flags);
+int vng_write_prepare(struct file *file, bool to_host, u32 *write_flags);
 /* mmap through the page cache, shared writable included */
 int vng_cache_mmap(struct file *file, struct vm_area_struct *vma);
 int vng_writepage(struct page *page, struct writeback_control *wbc);

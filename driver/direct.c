@@ -409,7 +409,7 @@ ssize_t vng_direct_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	if (ret <= 0)
 		goto out;
 	count = ret;
-	ret = vng_write_prepare(file, &write_flags);
+	ret = vng_write_prepare(file, true, &write_flags);
 	if (ret)
 		goto out;
 

@@ -153,8 +153,15 @@ ssize_t vng_write_checks(struct kiocb *iocb, struct iov_iter *from,
  * Before a write: suid/sgid and capabilities go (by the host with
  * KILLPRIV_V2: *write_flags gets the flag; by a SETATTR otherwise), and
  * with the writeback cache negotiated the guest owns mtime and ctime.
+ *
+ * A host that granted HANDLE_KILLPRIV drops suid/sgid and capabilities
+ * itself when a WRITE reaches it.  When this write sends its WRITEs before
+ * it returns (to_host), file_remove_privs() is not asked: it costs a
+ * GETXATTR of security.capability per write(2), which doubles the
+ * requests of small writes.  Writes the writeback cache keeps still ask
+ * it: the host would hear of them only at writeback.
  */
-int vng_write_prepare(struct file *file, u32 *write_flags)
+int vng_write_prepare(struct file *file, bool to_host, u32 *write_flags)
 {
 	struct inode *inode = file_inode(file);
 	struct vng_conn *conn = vng_i_conn(inode);
@@ -165,7 +172,7 @@ int vng_write_prepare(struct file *file, u32 *write_flags)
 		if ((inode->i_mode & (S_ISUID | S_ISGID)) &&
 		    !capable(CAP_FSETID))
 			*write_flags |= FUSE_WRITE_KILL_SUIDGID;
-	} else {
+	} else if (!to_host || !vng_conn_has(conn, FUSE_HANDLE_KILLPRIV)) {
 		err = file_remove_privs(file);
 		if (err)
 			return err;
@@ -385,7 +392,7 @@ ssize_t vng_file_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	ret = vng_write_checks(iocb, from, !wb);
 	if (ret <= 0)
 		goto out;
-	ret = vng_write_prepare(file, &write_flags);
+	ret = vng_write_prepare(file, !wb, &write_flags);
 	if (ret)
 		goto out;
 	/*

@@ -591,6 +591,15 @@ static mode_t mode_of(const char *p)
 	return st.st_mode & 07777;
 }
 
+/* CAP_NET_BIND_SERVICE, permitted and effective (a v2 vfs_cap_data) */
+static int set_file_cap(const char *p)
+{
+	uint32_t cap[5] = { 0x02000001, 1u << 10, 0, 0, 0 };
+
+	return setxattr(p, "security.capability", cap, sizeof(cap), 0) ?
+	       errno : 0;
+}
+
 static int setup_priv(const char *p, mode_t mode)
 {
 	unlink(p);
@@ -645,6 +654,27 @@ static void cmd_killpriv(const char *dir)
 		PASS("write-sgid-noexec", "sgid %s", m & 02000 ? "kept" : "cleared by the host");
 	else
 		FAILR("write-sgid-noexec", "write: %s", strerrorname_np(r));
+
+	/*
+	 * A file capability goes with a write by its owner, as on a local
+	 * filesystem: by the guest (REMOVEXATTR) or by a host that took
+	 * HANDLE_KILLPRIV on itself.
+	 */
+	setup_priv(p, 0755);
+	r = set_file_cap(p);
+	if (r == EOPNOTSUPP || r == ENOTSUP || r == EPERM) {
+		SKIP("write-drops-caps", "no security.capability here: %s",
+		     strerrorname_np(r));
+	} else if (r) {
+		FAILR("write-drops-caps", "setxattr: %s", strerrorname_np(r));
+	} else {
+		r = as_user(TEST_UID, user_write, p);
+		CHECK("write-drops-caps",
+		      r == 0 && getxattr(p, "security.capability", NULL, 0) < 0 &&
+		      errno == ENODATA, "rc %d, capability %s", r,
+		      getxattr(p, "security.capability", NULL, 0) < 0 ?
+		      strerrorname_np(errno) : "still set");
+	}
 
 	/* a non-member owner setting sgid loses it (inode_init/setattr rule) */
 	setup_priv(p, 0755);
