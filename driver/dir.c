@@ -53,12 +53,18 @@ static void vng_invalidate_entry_cache(struct dentry *dentry)
 
 /*
  * A directory's entries changed: its size, times, nlink and cached listing
- * are stale.
+ * are stale.  Its mode and owner are not: they stay as fresh as the host's
+ * attribute timeout made them, so the permission check of the next name
+ * created in it needs no GETATTR (fuse drops them all: one GETATTR of the
+ * parent per file created or removed).
  */
+#define VNG_DIR_CHANGES	(STATX_MTIME | STATX_CTIME | STATX_SIZE | \
+			 STATX_BLOCKS | STATX_NLINK)
+
 static void vng_dir_changed(struct inode *dir)
 {
 	vng_dircache_invalidate(dir);
-	vng_invalidate_attr(dir);
+	vng_invalidate_attr_mask(dir, VNG_DIR_CHANGES);
 	inode_maybe_inc_iversion(dir, false);
 }
 
