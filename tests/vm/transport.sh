@@ -26,54 +26,71 @@
 # line (ttyS2) are ISA serial devices added at the standard COM2 and COM3
 # addresses, which the kernel's 8250 driver probes on x86.
 
-TRANSPORT=${TRANSPORT:-pci}
+# VTEST_TRANSPORT=mmio in the environment makes it the default of every
+# run-vm a suite starts, as VTEST_KERNEL does for the kernel.
+#
+# mmio is virtio-mmio version 2 (virtio 1.x), what Firecracker, Cloud
+# Hypervisor and crosvm expose; QEMU's virtio-mmio defaults to the legacy
+# version 1 register layout (force-legacy), which libvhost-user (QEMU's C
+# virtiofsd) refuses outright.  mmio-legacy keeps QEMU's default: the
+# driver must cope with it too (no VIRTIO_F_VERSION_1, guest-endian
+# config, no shared-memory registers); only the inrepo backend serves it.
+TRANSPORT=${VTEST_TRANSPORT:-pci}
 
 transport_check() {
 	case "$TRANSPORT" in
-	pci|mmio) ;;
-	*) die "--transport takes pci or mmio" ;;
+	pci|mmio|mmio-legacy) ;;
+	*) die "--transport (VTEST_TRANSPORT) takes pci, mmio or mmio-legacy" ;;
 	esac
 }
 
 transport_device() {	# BASE
 	case "$TRANSPORT" in
 	pci) echo "$1-pci" ;;
-	mmio) echo "$1-device" ;;
+	mmio*) echo "$1-device" ;;
 	esac
 }
 
 transport_module() {
 	case "$TRANSPORT" in
 	pci) echo virtio_pci ;;
-	mmio) echo virtio_mmio ;;
+	mmio*) echo virtio_mmio ;;
 	esac
 }
 
-# Sets MACHINE (kept when it already names a machine that fits) and
-# SERIAL_DEVICES: 1 when the serial ports after the first are ISA devices
-# run-vm must add itself.
+# Sets MACHINE (QEMU's machine and global arguments) and SERIAL_DEVICES: 1
+# when the serial ports after the first are ISA devices run-vm must add.
+# ARCH (default x86_64) picks the machine; arm64's virt machine has
+# virtio-mmio slots of its own and keeps the MACHINE its caller chose.
 SERIAL_DEVICES=0
 transport_machine() {
-	case "$TRANSPORT" in
-	pci) ;;
-	mmio)
+	[ "$TRANSPORT" = pci ] && return 0
+	case "${ARCH:-x86_64}" in
+	x86_64|amd64)
 		# The debug kernel's q35 (for its ACPI _PRT) has no business
 		# here: microvm has no PCI and so no _PRT.
 		MACHINE=(-machine microvm,acpi=on)
 		SERIAL_DEVICES=1
-		# microvm has no HPET and no ACPI PM timer.  The kernel
-		# measures the TSC against the PIT alone, which fails on a
-		# loaded host under TCG (the vCPU thread is preempted in the
-		# measuring loop); then the TSC deadline timer is off and the
-		# local APIC timer's calibration waits for PIT ticks that
-		# microvm never routes: the boot hangs (seen every time at
-		# load 13).  TCG's TSC is the host's, so its rate is known.
-		local khz
-		khz=$(awk '/^cpu MHz/ { printf "%d", $4 * 1000; exit }' /proc/cpuinfo)
-		[ -n "$khz" ] && [ "$khz" -gt 0 ] &&
-			APPEND="tsc_early_khz=$khz${APPEND:+ $APPEND}"
+		transport_tsc_rate
 		;;
 	esac
+	if [ "$TRANSPORT" = mmio ]; then
+		MACHINE+=(-global virtio-mmio.force-legacy=false)
+	fi
+}
+
+# microvm has no HPET and no ACPI PM timer.  The kernel measures the TSC
+# against the PIT alone, which fails on a loaded host under TCG (the vCPU
+# thread is preempted in the measuring loop); then the TSC deadline timer
+# is off and the local APIC timer's calibration waits for PIT ticks that
+# microvm never routes: the boot hangs (seen every time at load 13).
+# TCG's TSC is the host's, so its rate is known: tsc_early_khz says it.
+transport_tsc_rate() {
+	local khz
+	khz=$(awk '/^cpu MHz/ { printf "%d", $4 * 1000; exit }' /proc/cpuinfo)
+	if [ -n "$khz" ] && [ "$khz" -gt 0 ]; then
+		APPEND="tsc_early_khz=$khz${APPEND:+ $APPEND}"
+	fi
 }
 
 # transport_serial ID INDEX CHARDEV-OPTIONS: appends to SERIALS the guest's
