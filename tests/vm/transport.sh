@@ -11,7 +11,8 @@
 #   transport_device BASE   the QEMU device of virtio device BASE
 #                           (vhost-user-fs, vhost-user-test-device) on the
 #                           transport: BASE-pci, or BASE-device on the
-#                           machine's virtio-mmio bus ("vhost-user-fs-device")
+#                           machine's virtio-mmio bus ("vhost-user-fs-device",
+#                           "vhost-user-test-device")
 #   transport_module        the guest's transport driver module
 #   transport_machine       MACHINE (QEMU's machine arguments) and, when the
 #                           machine has no second and third serial port of
@@ -47,7 +48,8 @@ transport_check() {
 transport_device() {	# BASE
 	case "$TRANSPORT" in
 	pci) echo "$1-pci" ;;
-	mmio*) echo "$1-device" ;;
+	# QEMU's names: vhost-user-fs-device, but vhost-user-test-device
+	mmio*) case $1 in *-device) echo "$1" ;; *) echo "$1-device" ;; esac ;;
 	esac
 }
 
