@@ -81,6 +81,16 @@ transport_machine() {
 	fi
 }
 
+# transport_slots: how many virtio devices the machine takes, or nothing
+# when it is not known to be short (microvm: 24 virtio-mmio slots with its
+# second IO-APIC, QEMU's default).
+transport_slots() {
+	[ "$TRANSPORT" = pci ] && return 0
+	case "${ARCH:-x86_64}" in
+	x86_64|amd64) echo 24 ;;
+	esac
+}
+
 # microvm has no HPET and no ACPI PM timer.  The kernel measures the TSC
 # against the PIT alone, which fails on a loaded host under TCG (the vCPU
 # thread is preempted in the measuring loop); then the TSC deadline timer
