@@ -117,6 +117,19 @@ if command -v virtiofsctl >/dev/null; then
 			res FAIL "virtiofsctl.list.$tag" "$(echo "$out" | tr '\n' '|')"
 		fi
 	done
+	# TRANSPORT and PARENT: the parent's driver and name, as sysfs has them
+	case $TRANSPORT in pci) want_drv=virtio-pci ;; *) want_drv=virtio-mmio ;; esac
+	out=$(virtiofsctl list -n -o DEVICE,TRANSPORT,PARENT 2>/dev/null)
+	echo "$out" >/dev/console
+	for d in $fsdevs; do
+		p=$(basename "$(realpath "/sys/bus/virtio/devices/$d/..")")
+		if echo "$out" | awk -v d=$d -v t=$want_drv -v p="$p" \
+			'$1 == d && $2 == t && $3 == p' | grep -q .; then
+			res PASS "virtiofsctl.transport.$d" "$want_drv $p"
+		else
+			res FAIL "virtiofsctl.transport.$d" "want $want_drv $p: $(echo "$out" | tr '\n' '|')"
+		fi
+	done
 else
 	res SKIP virtiofsctl "not added"
 fi
