@@ -16,7 +16,7 @@
 #   transport_module        the guest's transport driver module
 #   transport_machine       MACHINE (QEMU's machine arguments) and, when the
 #                           machine has no second and third serial port of
-#                           its own, SERIAL_DEVICES (see below)
+#                           its own, SERIAL_DEVICES (transport_serials)
 #
 # x86 over mmio is QEMU's microvm machine: no PCI, ACPI on (QEMU's
 # default there) so the kernel finds the virtio-mmio slots in the DSDT
@@ -62,12 +62,12 @@ transport_module() {
 
 # Sets MACHINE (QEMU's machine and global arguments) and SERIAL_DEVICES: 1
 # when the serial ports after the first are ISA devices run-vm must add.
-# ARCH (default x86_64) picks the machine; arm64's virt machine has
+# GUEST_ARCH (run-vm --arch, default x86_64) picks the machine; arm64's virt machine has
 # virtio-mmio slots of its own and keeps the MACHINE its caller chose.
 SERIAL_DEVICES=0
 transport_machine() {
 	[ "$TRANSPORT" = pci ] && return 0
-	case "${ARCH:-x86_64}" in
+	case "${GUEST_ARCH:-x86_64}" in
 	x86_64|amd64)
 		# The debug kernel's q35 (for its ACPI _PRT) has no business
 		# here: microvm has no PCI and so no _PRT.
@@ -86,7 +86,7 @@ transport_machine() {
 # second IO-APIC, QEMU's default).
 transport_slots() {
 	[ "$TRANSPORT" = pci ] && return 0
-	case "${ARCH:-x86_64}" in
+	case "${GUEST_ARCH:-x86_64}" in
 	x86_64|amd64) echo 24 ;;
 	esac
 }
@@ -105,14 +105,14 @@ transport_tsc_rate() {
 	fi
 }
 
-# transport_serial ID INDEX CHARDEV-OPTIONS: appends to SERIALS the guest's
-# serial port ttyS<INDEX> fed by a chardev (e.g. "file,path=LOG"): -serial
-# on PC machines, an ISA serial device where the machine has no such port.
-transport_serial() {
-	SERIALS+=(-chardev "$3,id=$1")
-	if [ "$SERIAL_DEVICES" = 1 ] && [ "$2" -gt 0 ]; then
-		SERIALS+=(-device "isa-serial,chardev=$1,index=$2")
-	else
-		SERIALS+=(-serial "chardev:$1")
-	fi
+# transport_serials: run-vm's SERIALS where the machine has one serial
+# port of its own (microvm): the results and host-hook lines are ISA
+# serial devices at COM2 and COM3 (ttyS1, ttyS2 as on a PC).
+transport_serials() {
+	SERIALS=(-serial "file:$CONSOLE"
+		-chardev "file,id=vtser1,path=$RESULTS"
+		-device isa-serial,chardev=vtser1,index=1)
+	[ -z "$HOOK" ] || SERIALS+=(
+		-chardev "socket,id=vtser2,path=$HOSTCMD,server=on,wait=off"
+		-device isa-serial,chardev=vtser2,index=2)
 }
