@@ -21,7 +21,8 @@ int ctl_table_init(struct ctl_table *t, const struct ctl_column *cols,
 	t->ncols = ncols < CTL_MAX_COLS ? ncols : CTL_MAX_COLS;
 	if (!spec) {
 		for (i = 0; i < t->ncols; i++)
-			t->order[t->nchosen++] = i;
+			if (!cols[i].extra)
+				t->order[t->nchosen++] = i;
 		return 0;
 	}
 	while (*p) {

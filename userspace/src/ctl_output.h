@@ -20,6 +20,7 @@ struct ctl_column {
 	const char *name;	/* heading, and JSON key in lower case */
 	bool number;		/* JSON: a number (or null), not a string */
 	bool list;		/* JSON: an array of the cell's ','-joined items */
+	bool extra;		/* shown only when -o names it */
 };
 
 struct ctl_table {

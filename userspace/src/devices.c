@@ -5,6 +5,7 @@
  * validated tags, and a missing or odd file just leaves a field unknown.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -277,6 +278,49 @@ static void scan_fs_dir(struct vfs_devlist *list, const char *fsname,
 	closedir(dir);
 }
 
+/* a sysfs device name: no '/', no control or odd bytes */
+static bool parent_name_ok(const char *s)
+{
+	if (!*s || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(":._-+@", *s))
+			return false;
+	return true;
+}
+
+/*
+ * virtioN's transport device: bus/virtio/devices/virtioN links to
+ * .../devices/<path>/<parent>/virtioN (a PCI function, a platform device
+ * of virtio-mmio, a ccw device), and the parent's driver link names the
+ * transport.  Nothing here is PCI-specific.
+ */
+static void scan_transport(struct vfs_device *d, const char *name)
+{
+	char path[PATH_MAX], target[PATH_MAX], rel[PATH_MAX], *slash;
+	ssize_t n;
+
+	snprintf(rel, sizeof(rel), "bus/virtio/devices/%s/../driver", name);
+	sys_link_base(rel, d->transport, sizeof(d->transport));
+	if (!parent_name_ok(d->transport))
+		d->transport[0] = '\0';
+	snprintf(rel, sizeof(rel), "bus/virtio/devices/%s", name);
+	if (sys_path(path, sizeof(path), rel))
+		return;
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return;
+	target[n] = '\0';
+	slash = strrchr(target, '/');
+	if (!slash)
+		return;
+	*slash = '\0';		/* drop "/virtioN" */
+	slash = strrchr(target, '/');
+	slash = slash ? slash + 1 : target;
+	if (parent_name_ok(slash) && strlen(slash) < sizeof(d->parent))
+		strcpy(d->parent, slash);
+}
+
 /* bus/virtio/devices/virtioN with device ID 0x001a */
 static void scan_virtio_bus(struct vfs_devlist *list)
 {
@@ -313,6 +357,7 @@ static void scan_virtio_bus(struct vfs_devlist *list)
 		}
 		strcpy(d->driver, drv);
 		d->owner = owner_of_driver(drv);
+		scan_transport(d, de->d_name);
 	}
 	closedir(dir);
 }

@@ -42,6 +42,13 @@ struct vfs_device {
 	char state[32];			/* virtiofs_ng's state file, or "" */
 	int queues;			/* num_request_queues, -1 if unknown */
 	char fsdir[256];		/* fs/virtiofs_ng/<N> relative, or "" */
+	/*
+	 * The virtio transport: its driver ("virtio-pci", "virtio-mmio", ...)
+	 * and the device virtioN hangs off ("0000:00:02.0", "LNRO0005:00"),
+	 * the name the VMM's configuration knows; "" when unknown.
+	 */
+	char transport[32];
+	char parent[64];
 };
 
 struct vfs_devlist {

@@ -136,7 +136,8 @@ static void list_case_note(void)
 		fprintf(stderr, ", initcall_blacklist=virtio_fs_init at boot gives it every device\n");
 }
 
-enum { COL_TAG, COL_DEVICE, COL_DRIVER, COL_STATE, COL_QUEUES, COL_MOUNTS };
+enum { COL_TAG, COL_DEVICE, COL_DRIVER, COL_STATE, COL_QUEUES, COL_MOUNTS,
+       COL_TRANSPORT, COL_PARENT };
 
 static const struct ctl_column list_cols[] = {
 	[COL_TAG] = { "TAG" },
@@ -145,6 +146,9 @@ static const struct ctl_column list_cols[] = {
 	[COL_STATE] = { "STATE" },
 	[COL_QUEUES] = { "QUEUES", .number = true },
 	[COL_MOUNTS] = { "MOUNTPOINTS", .list = true },
+	/* which transport device is which share (-o only) */
+	[COL_TRANSPORT] = { "TRANSPORT", .extra = true },
+	[COL_PARENT] = { "PARENT", .extra = true },
 };
 
 struct mp_join {
@@ -184,6 +188,8 @@ static void device_row(struct ctl_table *t, size_t row, struct vfs_mounts *m,
 	if (d->tag_known)
 		vfs_mounts_each(m, d->tag, join_mp, &j);
 	ctl_table_set(t, row, COL_MOUNTS, j.used ? j.buf : NULL);
+	ctl_table_set(t, row, COL_TRANSPORT, *d->transport ? d->transport : NULL);
+	ctl_table_set(t, row, COL_PARENT, *d->parent ? d->parent : NULL);
 }
 
 static int cmd_list(bool json, bool headings, const char *columns)
