@@ -40,11 +40,13 @@ matrix_env() {
 	. "$f"
 }
 
-# matrix_ver_of KVER-or-VER: maps "5.10.0-32-amd64" or "5.10" to "5.10".
+# matrix_ver_of KVER-or-VER: maps "5.10.0-32-amd64" or "5.10" to "5.10";
+# an arm64 kernel ("6.1.0-57-arm64", "6.1-arm64") to "6.1-arm64".
 matrix_ver_of() {
-	local v
+	local v arch=""
+	case "$1" in *-arm64) arch=-arm64 ;; esac
 	for v in $MATRIX_VERSIONS; do
-		case "$1" in "$v"|"$v".*|"$v"-*) echo "$v"; return 0 ;; esac
+		case "$1" in "$v"|"$v".*|"$v"-*) echo "$v$arch"; return 0 ;; esac
 	done
 	return 1
 }
