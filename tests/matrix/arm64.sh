@@ -65,12 +65,13 @@ arm64_apt() {
 		-o APT::Architectures::=arm64 "$@"
 }
 
-# arm64_depends SUITE PKG PATTERN: the names in PKG's Depends matching
-# the awk regex PATTERN.
+# arm64_depends SUITE PKG PREFIX [SUFFIX]: the names in PKG's Depends that
+# start with PREFIX and end with SUFFIX (plain strings: a release has '+').
 arm64_depends() {
 	arm64_apt "$1" apt-cache show --no-all-versions "$2" 2>/dev/null |
 		sed -n 's/^Depends: //p' | tr ',|' '\n' | sed 's/^ *//; s/[ (:].*//' |
-		awk -v re="$3" '$0 ~ re' | sort -u | tr '\n' ' '
+		awk -v p="$3" -v s="${4:-}" 'substr($0, 1, length(p)) == p &&
+			substr($0, length($0) - length(s) + 1) == s' | sort -u | tr '\n' ' '
 }
 
 prepare_arm64() {	# VER
@@ -105,18 +106,18 @@ prepare_arm64() {	# VER
 	arm64_sources "$suite" >"$base/apt/$suite/sources.list"
 	step "$item: apt-get update (private list, amd64 + arm64)" "$log" \
 		arm64_apt "$suite" apt-get update
-	kver=$(arm64_depends "$suite" linux-headers-arm64:arm64 '^linux-headers-.*-arm64$' |
+	kver=$(arm64_depends "$suite" linux-headers-arm64:arm64 linux-headers- -arm64 |
 		awk '{ print $1 }' | sed 's/^linux-headers-//')
 	[ -n "$kver" ] || die "$item: cannot tell which kernel linux-headers-arm64 names"
 	# The headers' own dependencies: the common half and the kbuild tools.
 	pkgs="linux-headers-$kver:arm64"
-	pkgs+=" $(arm64_depends "$suite" "linux-headers-$kver:arm64" '^linux-headers-.*-common')"
-	for deb in $(arm64_depends "$suite" "linux-headers-$kver:arm64" '^linux-kbuild-'); do
+	pkgs+=" $(arm64_depends "$suite" "linux-headers-$kver:arm64" linux-headers- -common)"
+	for deb in $(arm64_depends "$suite" "linux-headers-$kver:arm64" linux-kbuild-); do
 		pkgs+=" $deb:amd64"
 	done
 	# The image, and with 7.x its parts (linux-binary-, linux-modules-).
 	pkgs+=" linux-image-$kver:arm64"
-	for deb in $(arm64_depends "$suite" "linux-image-$kver:arm64" "^linux-.*-$kver\$"); do
+	for deb in $(arm64_depends "$suite" "linux-image-$kver:arm64" linux- "-$kver"); do
 		pkgs+=" $deb:arm64"
 	done
 	dl="$base/dl.$ver"
@@ -140,8 +141,8 @@ prepare_arm64() {	# VER
 	mv "$root.tmp" "$root"
 	mkdir -p "$VTEST_CACHE/kroot"
 	# shellcheck disable=SC2046
-	kroot_unpack "$item" "$kver" $(ls "$dl"/linux-image-*.deb "$dl"/linux-binary-*.deb \
-		"$dl"/linux-modules-*.deb 2>/dev/null | sort -u)
+	# the image and its parts: every package but the headers' ones
+	kroot_unpack "$item" "$kver" $(ls "$dl"/*.deb | grep -v -e /linux-headers- -e /linux-kbuild-)
 	rm -rf "$dl"
 	# The cross compiler: the version the kernel was built with.
 	cc=$(sed -n 's/^CC = .*gcc-\([0-9][0-9]*\).*/\1/p' "$root/usr/src/linux-headers-$kver/.kernelvariables")
