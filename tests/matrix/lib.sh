@@ -20,6 +20,8 @@ VTEST_CACHE=${VTEST_CACHE:-/var/cache/virtiofs-ng}
 MATRIX_DIR="$VTEST_CACHE/matrix"
 MIRROR=${VTEST_MIRROR:-http://deb.debian.org/debian}
 MATRIX_VERSIONS="5.10 6.1 6.12 7.2"
+# arm64 builds of them that make matrix runs (tests/matrix/arm64.sh)
+MATRIX_ARM64="6.1-arm64 7.2-arm64"
 
 # Which Debian suite provides each matrix kernel (6.1 is the host's own).
 suite_of() {
