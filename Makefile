@@ -41,7 +41,8 @@ else
 module:
 	@test -d "$(KDIR)" || { echo "error: no kernel headers at $(KDIR);" \
 		"install linux-headers-$(KVER) or set KDIR=" >&2; exit 2; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) \
+		$(if $(CROSS_COMPILE),CROSS_COMPILE=$(CROSS_COMPILE)) modules
 endif
 
 userspace:
