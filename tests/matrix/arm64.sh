@@ -44,8 +44,11 @@ arm64_sources() {
 	# the sid chroot's keyring is newer.
 	[ "$suite" = sid ] && [ -r "$VTEST_CACHE/sid$key" ] && key="$VTEST_CACHE/sid$key"
 	echo "deb [signed-by=$key] $MIRROR $suite main"
+	# bookworm as the host has it (its 6.1 comes from the security suite);
+	# bullseye as the 5.10 chroot has it (the archive's security pool here
+	# lists arm64 kernels it does not serve)
 	case "$suite" in
-	bookworm|bullseye)
+	bookworm)
 		echo "deb [signed-by=$key] $MIRROR $suite-updates main"
 		echo "deb [signed-by=$key] ${MIRROR%/debian}/debian-security $suite-security main"
 		;;
