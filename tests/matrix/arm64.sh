@@ -100,7 +100,8 @@ prepare_arm64() {	# VER
 		if [ -f "$VTEST_CACHE/kroot/$kver/.vng-done" ]; then
 			say "$item: headers, compiler and kernel tree for $kver present"
 			arm64_busybox "$item" "$suite"
-			arm64_env "$item" "$kver" "$chroot" "$prefix/usr/src/linux-headers-$kver"
+			arm64_env "$item" "$kver" "$chroot" "$prefix/usr/src/linux-headers-$kver" \
+				"$(arm64_toolpath "$root")"
 			return 0
 		fi
 	fi
@@ -130,7 +131,15 @@ prepare_arm64() {	# VER
 	step "$item: apt-get download $pkgs" "$log" arm64_download "$dl" "$suite" $pkgs
 	rm -rf "$root.tmp"
 	mkdir -p "$root.tmp"
-	for deb in "$dl"/linux-headers-*.deb "$dl"/linux-kbuild-*.deb; do
+	# Headers that ship vmlinux make the module's BTF with pahole; a
+	# host-compiled kernel gets bookworm's (the host's lists), as the
+	# 6.12 amd64 item does; a chroot has its own.
+	if [ -z "$chroot" ] && ! command -v pahole >/dev/null; then
+		step "$item: apt-get download pahole (bookworm)" "$log" \
+			sh -c 'cd "$1" && exec apt-get -q download pahole' sh "$dl"
+	fi
+	for deb in "$dl"/linux-headers-*.deb "$dl"/linux-kbuild-*.deb "$dl"/pahole_*.deb; do
+		[ -e "$deb" ] || continue
 		step "$item: unpack $(basename "$deb")" "$log" dpkg-deb -x "$deb" "$root.tmp"
 	done
 	# The headers' Makefile names the common half (and 7.x its output
@@ -145,7 +154,7 @@ prepare_arm64() {	# VER
 	mkdir -p "$VTEST_CACHE/kroot"
 	# shellcheck disable=SC2046
 	# the image and its parts: every package but the headers' ones
-	kroot_unpack "$item" "$kver" $(ls "$dl"/*.deb | grep -v -e /linux-headers- -e /linux-kbuild-)
+	kroot_unpack "$item" "$kver" $(ls "$dl"/*.deb | grep -v -e /linux-headers- -e /linux-kbuild- -e /pahole_)
 	rm -rf "$dl"
 	# The cross compiler: the version the kernel was built with.
 	cc=$(sed -n 's/^CC = .*gcc-\([0-9][0-9]*\).*/\1/p' "$root/usr/src/linux-headers-$kver/.kernelvariables")
@@ -160,7 +169,8 @@ prepare_arm64() {	# VER
 	fi
 	arm64_busybox "$item" "$suite"
 	echo "$kver" >"$root/.vng-done"
-	arm64_env "$item" "$kver" "$chroot" "$prefix/usr/src/linux-headers-$kver"
+	arm64_env "$item" "$kver" "$chroot" "$prefix/usr/src/linux-headers-$kver" \
+		"$(arm64_toolpath "$root")"
 	say "kernel $item: KVER=$kver, built with $(cc_of "$root" "$kver"), cross gcc $gccv, headers $(size_of "$root"), kernel tree $(size_of "$VTEST_CACHE/kroot/$kver"), $((SECONDS - t0))s"
 }
 
@@ -189,11 +199,18 @@ arm64_download() {
 	(cd "$dir" && arm64_apt "$suite" apt-get download "$@")
 }
 
-# arm64_env ITEM KVER CHROOT KDIR: the env file run-vm and the build
+# arm64_toolpath ROOT: the unpacked root's bin directory when it has tools
+# (pahole) the build needs.
+arm64_toolpath() {
+	[ -x "$1/usr/bin/pahole" ] && echo "$1/usr/bin"
+	return 0
+}
+
+# arm64_env ITEM KVER CHROOT KDIR [TOOLPATH]: the env file run-vm and the build
 # read; ARCH and CROSS_COMPILE go to kbuild.
 arm64_env() {
 	local chroot=""
 	[ -n "$3" ] && chroot="$VTEST_CACHE/$3"
-	write_env "$1" "$2" "$VTEST_CACHE/kroot/$2" "$chroot" "$4"
+	write_env "$1" "$2" "$VTEST_CACHE/kroot/$2" "$chroot" "$4" "${5:-}"
 	printf "ARCH='arm64'\nCROSS_COMPILE='%s'\n" "$ARM64_CROSS" >>"$MATRIX_DIR/$1.env"
 }
