@@ -152,9 +152,15 @@ prepare_arm64() {	# VER
 	rm -rf "$root"
 	mv "$root.tmp" "$root"
 	mkdir -p "$VTEST_CACHE/kroot"
-	# shellcheck disable=SC2046
 	# the image and its parts: every package but the headers' ones
-	kroot_unpack "$item" "$kver" $(ls "$dl"/*.deb | grep -v -e /linux-headers- -e /linux-kbuild- -e /pahole_)
+	local image=()
+	for deb in "$dl"/*.deb; do
+		case "${deb##*/}" in
+		linux-headers-*|linux-kbuild-*|pahole_*) ;;
+		*) image+=("$deb") ;;
+		esac
+	done
+	kroot_unpack "$item" "$kver" "${image[@]}"
 	rm -rf "$dl"
 	# The cross compiler: the version the kernel was built with.
 	cc=$(sed -n 's/^CC = .*gcc-\([0-9][0-9]*\).*/\1/p' "$root/usr/src/linux-headers-$kver/.kernelvariables")
