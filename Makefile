@@ -10,6 +10,20 @@
 # running kernel when its headers are installed, otherwise the newest
 # installed headers (a build host often runs a kernel it does not target).
 
+# ARCH=arm64 cross-builds (CROSS_COMPILE defaults to aarch64-linux-gnu-):
+# with KDIR= against that arm64 tree, otherwise against Debian's arm64
+# headers that tests/matrix/prepare VER-arm64 caches, KVER=5.10, 6.1 (the
+# default), 6.12 or 7.2 or such a kernel's release, through
+# tests/matrix/build (the compiler the kernel was built with, in its
+# suite's chroot where it needs one): build/KVER/virtiofs_ng.ko.
+ifeq ($(ARCH),arm64)
+CROSS_COMPILE ?= aarch64-linux-gnu-
+ifeq ($(origin KDIR),undefined)
+KVER ?= 6.1
+MATRIX_BUILD := 1
+endif
+endif
+
 KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
 	else ls -1d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1 | \
 	cut -d/ -f4; fi)
@@ -20,10 +34,16 @@ VERSION := $(shell cat VERSION)
 
 all: module userspace backend
 
+ifeq ($(MATRIX_BUILD),1)
+module:
+	tests/matrix/build --strict $(patsubst %-arm64,%,$(KVER))-arm64
+else
 module:
 	@test -d "$(KDIR)" || { echo "error: no kernel headers at $(KDIR);" \
 		"install linux-headers-$(KVER) or set KDIR=" >&2; exit 2; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) \
+		$(if $(CROSS_COMPILE),CROSS_COMPILE=$(CROSS_COMPILE)) modules
+endif
 
 userspace:
 	$(MAKE) -C userspace

@@ -23,5 +23,8 @@ VTEST_BAD_KLOG+='possible circular locking|possible recursive locking|inconsiste
 VTEST_BAD_KLOG+='INFO: task .* blocked for more than|soft lockup|hard LOCKUP|rcu.*detected stall|'
 VTEST_BAD_KLOG+='sleeping function called from invalid context|list_(add|del) corruption|'
 VTEST_BAD_KLOG+='refcount_t:|UBSAN:|KASAN:|KFENCE:|ODEBUG:|Call Trace:|'
+# arm64 spells some of them its own way ("Internal error: Oops" is caught
+# above): the trace header, a bad access, an SError.
+VTEST_BAD_KLOG+='Call trace:|Unable to handle kernel|SError Interrupt|'
 VTEST_BAD_KLOG+='suspicious RCU usage|Disabling lock debugging|unreferenced object 0x|'
 VTEST_BAD_KLOG+='kmemleak: (Kernel memory leak detector disabled|Memory pool empty|Cannot allocate)'

@@ -20,6 +20,8 @@ VTEST_CACHE=${VTEST_CACHE:-/var/cache/virtiofs-ng}
 MATRIX_DIR="$VTEST_CACHE/matrix"
 MIRROR=${VTEST_MIRROR:-http://deb.debian.org/debian}
 MATRIX_VERSIONS="5.10 6.1 6.12 7.2"
+# arm64 builds of them that make matrix runs (tests/matrix/arm64.sh)
+MATRIX_ARM64="6.1-arm64 7.2-arm64"
 
 # Which Debian suite provides each matrix kernel (6.1 is the host's own).
 suite_of() {
@@ -40,11 +42,13 @@ matrix_env() {
 	. "$f"
 }
 
-# matrix_ver_of KVER-or-VER: maps "5.10.0-32-amd64" or "5.10" to "5.10".
+# matrix_ver_of KVER-or-VER: maps "5.10.0-32-amd64" or "5.10" to "5.10";
+# an arm64 kernel ("6.1.0-57-arm64", "6.1-arm64") to "6.1-arm64".
 matrix_ver_of() {
-	local v
+	local v arch=""
+	case "$1" in *-arm64) arch=-arm64 ;; esac
 	for v in $MATRIX_VERSIONS; do
-		case "$1" in "$v"|"$v".*|"$v"-*) echo "$v"; return 0 ;; esac
+		case "$1" in "$v"|"$v".*|"$v"-*) echo "$v$arch"; return 0 ;; esac
 	done
 	return 1
 }

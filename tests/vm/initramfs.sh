@@ -9,6 +9,7 @@
 # dynamic loader would map.
 initramfs_add_file() {
 	local src=$1 dst=$2 lib
+	[ "${GUEST_ARCH:-x86_64}" = x86_64 ] || initramfs_check_foreign "$src"
 	mkdir -p "$ROOT$(dirname "$dst")"
 	cp -L "$src" "$ROOT$dst"
 	if file -L "$src" 2>/dev/null | grep -q 'dynamically linked'; then
@@ -62,7 +63,7 @@ initramfs_build() {
 	shift
 	rm -rf "$ROOT"
 	mkdir -p "$ROOT"/{bin,sbin,etc,proc,sys,dev,tmp,mnt,modules,vtest,root}
-	cp /bin/busybox "$ROOT/bin/busybox"
+	cp "${BUSYBOX:-/bin/busybox}" "$ROOT/bin/busybox"
 	cp "$TOP/tests/vm/guest-init" "$ROOT/init"
 	cp "$TOP/tests/debug/kmemleak-scan" "$ROOT/bin/kmemleak-scan"
 	echo 'root:x:0:0:root:/root:/bin/sh' >"$ROOT/etc/passwd"
