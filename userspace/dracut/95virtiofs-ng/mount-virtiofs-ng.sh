@@ -21,7 +21,11 @@ vng_report_driver() {
 		[ -r "$vng_d/tag" ] || continue
 		read -r vng_t <"$vng_d/tag" || continue
 		if [ "$vng_t" = "$1" ]; then
-			info "virtiofs-ng: root file system: tag '$1' mounted by virtiofs_ng"
+			# the kernel log, as initramfs-tools' script says it:
+			# dracut's info() reaches it only with rd.info
+			echo "<6>virtiofs-ng: root file system: tag '$1' mounted by virtiofs_ng" \
+				>/dev/kmsg 2>/dev/null ||
+				info "virtiofs-ng: root file system: tag '$1' mounted by virtiofs_ng"
 			return 0
 		fi
 	done
