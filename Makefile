@@ -80,6 +80,12 @@ bench: setup all e2e
 distro: setup userspace backend
 	tests/distro/run
 
+# Root on virtio-fs: a Debian 12 root served by the in-repo backend boots
+# through initramfs-tools and dracut (tests/rootfs/run; the first run
+# debootstraps, cached).
+rootfs: setup module userspace backend
+	tests/rootfs/run
+
 # The module on every kernel of the matrix (5.10, 6.1, 6.12, 7.2): prepare,
 # build without warnings, the e2e suite with virtiofs_ng and the kernel's
 # virtiofs, the built-in takeover tests (tests/matrix/run).
@@ -209,6 +215,6 @@ clean:
 	$(MAKE) -C tests/e2e clean
 	$(MAKE) -C tests/dax clean
 
-.PHONY: all module userspace backend e2e setup check demo bench lint distro matrix stress fuzz \
+.PHONY: all module userspace backend e2e setup check demo bench lint distro rootfs matrix stress fuzz \
 	debug-check debug-kernel \
 	install uninstall dkms-install dkms-uninstall deb srpm rpm-srpm clean
