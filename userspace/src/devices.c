@@ -99,20 +99,30 @@ static bool sys_exists(const char *rel)
 	return lstat(path, &st) == 0;
 }
 
+/* A symlink's target below the root, NUL-terminated; false if none */
+static bool sys_readlink(const char *rel, char *target, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+
+	if (sys_path(path, sizeof(path), rel))
+		return false;
+	n = readlink(path, target, len - 1);
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	return true;
+}
+
 /* Basename of a symlink's target below the root, or "" */
 static void sys_link_base(const char *rel, char *buf, size_t len)
 {
-	char path[PATH_MAX], target[PATH_MAX];
+	char target[PATH_MAX];
 	const char *base;
-	ssize_t n;
 
 	buf[0] = '\0';
-	if (sys_path(path, sizeof(path), rel))
+	if (!sys_readlink(rel, target, sizeof(target)))
 		return;
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n <= 0)
-		return;
-	target[n] = '\0';
 	base = strrchr(target, '/');
 	base = base ? base + 1 : target;
 	if (strlen(base) < len)
@@ -297,20 +307,15 @@ static bool parent_name_ok(const char *s)
  */
 static void scan_transport(struct vfs_device *d, const char *name)
 {
-	char path[PATH_MAX], target[PATH_MAX], rel[PATH_MAX], *slash;
-	ssize_t n;
+	char target[PATH_MAX], rel[PATH_MAX], *slash;
 
 	snprintf(rel, sizeof(rel), "bus/virtio/devices/%s/../driver", name);
 	sys_link_base(rel, d->transport, sizeof(d->transport));
 	if (!parent_name_ok(d->transport))
 		d->transport[0] = '\0';
 	snprintf(rel, sizeof(rel), "bus/virtio/devices/%s", name);
-	if (sys_path(path, sizeof(path), rel))
+	if (!sys_readlink(rel, target, sizeof(target)))
 		return;
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n <= 0)
-		return;
-	target[n] = '\0';
 	slash = strrchr(target, '/');
 	if (!slash)
 		return;
