@@ -11,6 +11,9 @@
 #                         host's gcc-12 is the compiler they name
 #   kroot/<KVER>/         boot/vmlinuz-KVER + lib/modules/KVER (+ depmod
 #                         files), the tree run-vm --kroot boots
+#   flavours/<ver>/root/  no chroot: a 6.1 flavour's headers (cloud, rt)
+#                         unpacked with dpkg -x; the host's gcc-12 builds
+#                         them (7.2's flavours are installed in sid/)
 #   matrix/<ver>.env      KVER=, KROOT=, CHROOT=, KDIR= for one kernel
 #   matrix/<ver>.log      output of the last preparation step
 
@@ -22,16 +25,38 @@ MIRROR=${VTEST_MIRROR:-http://deb.debian.org/debian}
 MATRIX_VERSIONS="5.10 6.1 6.12 7.2"
 # arm64 builds of them that make matrix runs (tests/matrix/arm64.sh)
 MATRIX_ARM64="6.1-arm64 7.2-arm64"
+# Debian's other amd64 kernel flavours, named VER-FLAVOUR: cloud (what
+# Debian's cloud images boot, a reduced config) and rt (PREEMPT_RT, whose
+# sleeping spinlocks catch sleeping-in-atomic bugs).  Each is the release
+# of the generic kernel of its VER, so rows compare like with like.
+MATRIX_FLAVOURS="6.1-cloud 6.1-rt 7.2-cloud 7.2-rt"
+MATRIX_ALL="$MATRIX_VERSIONS $MATRIX_FLAVOURS"
 
 # Which Debian suite provides each matrix kernel (6.1 is the host's own).
 suite_of() {
 	case "$1" in
 	5.10) echo bullseye ;;
 	6.1) echo host ;;
+	6.1-*) echo bookworm ;;
 	6.12) echo "${VTEST_612_SUITE:-bookworm-backports}" ;;
-	7.2|sid-tools) echo sid ;;
+	7.2|7.2-*|sid-tools) echo sid ;;
 	*) return 1 ;;
 	esac
+}
+
+# flavour_of VER: generic, cloud or rt.
+flavour_of() {
+	case "$1" in
+	*-cloud) echo cloud ;;
+	*-rt) echo rt ;;
+	*) echo generic ;;
+	esac
+}
+
+# matrix_is_name WORD: WORD names a matrix kernel (5.10, 7.2-rt, ...).
+matrix_is_name() {
+	case " $MATRIX_ALL " in *" $1 "*) return 0 ;; esac
+	return 1
 }
 
 # matrix_env VER: loads the env file prepare wrote for VER.
@@ -42,13 +67,29 @@ matrix_env() {
 	. "$f"
 }
 
-# matrix_ver_of KVER-or-VER: maps "5.10.0-32-amd64" or "5.10" to "5.10";
-# an arm64 kernel ("6.1.0-57-arm64", "6.1-arm64") to "6.1-arm64".
+# matrix_ver_of KVER-or-VER: maps "5.10.0-32-amd64" or "5.10" to "5.10",
+# "6.1.0-57-rt-amd64" or "6.1-rt" to "6.1-rt", an arm64 kernel
+# ("6.1.0-57-arm64", "6.1-arm64") to "6.1-arm64".
 matrix_ver_of() {
-	local v arch=""
-	case "$1" in *-arm64) arch=-arm64 ;; esac
+	local v f=""
+	if matrix_is_name "$1"; then
+		echo "$1"
+		return 0
+	fi
+	case "$1" in
+	*-arm64) f=-arm64 ;;
+	*-cloud-amd64) f=-cloud ;;
+	*-rt-amd64) f=-rt ;;
+	*-cloud|*-rt) return 1 ;;	# a flavour the matrix does not have
+	esac
 	for v in $MATRIX_VERSIONS; do
-		case "$1" in "$v"|"$v".*|"$v"-*) echo "$v$arch"; return 0 ;; esac
+		case "$1" in
+		"$v".*|"$v"-*)
+			# any VER has its arm64 build; flavours are listed
+			[ "$f" = -arm64 ] || matrix_is_name "$v$f" || return 1
+			echo "$v$f"
+			return 0 ;;
+		esac
 	done
 	return 1
 }
