@@ -679,8 +679,8 @@ struct vfsmount *vng_d_automount(struct path *path)
 	ctx->parent_sb = path->dentry->d_sb;
 	ctx->root_nodeid = vng_nodeid(inode);
 	mnt = fc_mount(fc);
-	/* the caller expects a reference of its own to put on failure */
-	if (!IS_ERR(mnt))
+	/* before 6.17 the VFS drops one of two references (compat.h) */
+	if (VNG_AUTOMOUNT_EXTRA_REF && !IS_ERR(mnt))
 		mntget(mnt);
 	put_fs_context(fc);
 	return mnt;

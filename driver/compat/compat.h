@@ -55,6 +55,18 @@
 	struct dentry *de, unsigned int fl
 #endif
 
+/*
+ * 6.17: ->d_automount() returns the new mount with one reference; before,
+ * the VFS wanted two and dropped one (an extra one now keeps the automount
+ * busy for good).  Nothing in the headers shows it; collect_paths() came
+ * in the same release.
+ */
+#ifdef HAVE_COLLECT_PATHS
+#define VNG_AUTOMOUNT_EXTRA_REF	false
+#else
+#define VNG_AUTOMOUNT_EXTRA_REF	true
+#endif
+
 /* 7.x: the default dentry operations are set through a helper. */
 #ifndef HAVE_SET_DEFAULT_D_OP
 static inline void set_default_d_op(struct super_block *sb,
