@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The DAX calls (dax.h) for a kernel built without fs-dax (CONFIG_FS_DAX
- * unset: Debian's arm64 6.1 has no ZONE_DEVICE, so no FS_DAX).  fs/dax's
- * fault and iomap helpers do not exist there, so Kbuild builds this file
- * in place of dax_*.c: no device gets a window, no inode is ever DAX, and
- * a mount that asks for DAX is told why (dax=always fails, dax=inode uses
+ * The DAX calls (dax.h) for a kernel built without fs-dax or without
+ * ZONE_DEVICE (Debian's arm64 6.1 has neither; arm64 5.10 has FS_DAX but
+ * no ZONE_DEVICE).  fs/dax's helpers, or the device pages dax_dev.c maps
+ * the window into, do not exist there, so Kbuild builds this file in
+ * place of dax_*.c: no device gets a window, no inode is ever DAX, and a
+ * mount that asks for DAX is told why (dax=always fails, dax=inode uses
  * the page cache).
  */
 #include <linux/errno.h>
@@ -17,6 +18,9 @@
 #include "dax.h"
 #include "transport.h"
 
+#define VNG_DAX_MISSING \
+	"this kernel has no fs-dax on device pages (CONFIG_FS_DAX, CONFIG_ZONE_DEVICE)"
+
 void vng_dax_dev_probe(struct vng_dev *dev)
 {
 	struct virtio_shm_region reg;
@@ -24,8 +28,8 @@ void vng_dax_dev_probe(struct vng_dev *dev)
 	/* a window the device offers goes unused: say so once */
 	if (virtio_get_shm_region(dev->vdev, &reg, VIRTIO_FS_SHMCAP_ID_CACHE))
 		dev_info(&dev->vdev->dev,
-			 "DAX window of %llu MiB not used: this kernel has no fs-dax (CONFIG_FS_DAX)\n",
-			 reg.len >> 20);
+			 "DAX window of %llu MiB not used: %s\n",
+			 reg.len >> 20, VNG_DAX_MISSING);
 }
 
 void vng_dax_dev_remove(struct vng_dev *dev)
@@ -43,7 +47,7 @@ u64 vng_dax_init_flags(struct vng_dev *dev)
 
 const char *vng_dax_unusable(struct vng_conn *conn)
 {
-	return "this kernel has no fs-dax (CONFIG_FS_DAX)";
+	return VNG_DAX_MISSING;
 }
 
 void vng_dax_inode_init(struct inode *inode, const struct fuse_attr *attr)

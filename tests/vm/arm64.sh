@@ -9,9 +9,12 @@
 
 # arm64_guest: run-vm's settings for an arm64 guest, after its options.
 arm64_guest() {
-	[ -z "$DAX" ] && [ "$NOTIFY" = 0 ] ||
-		die "--arch arm64: --dax and --notify need QEMU 11's generic vhost-user device; tests/matrix/qemu11 is its x86_64 build only"
-	[ "$QEMU" = qemu-system-x86_64 ] && QEMU=qemu-system-aarch64
+	# run-vm's defaults, x86 QEMU and (--dax, --notify) QEMU 11's x86
+	# build, become their aarch64 builds; a --qemu of the caller's stays.
+	case "$QEMU" in
+	qemu-system-x86_64) QEMU=qemu-system-aarch64 ;;
+	"$TOP/tests/matrix/qemu11") QEMU="$TOP/tests/matrix/qemu11-aarch64" ;;
+	esac
 	command -v "$QEMU" >/dev/null || die "no $QEMU; run tests/setup (qemu-system-arm)"
 	case "${KVER:-6.1}" in
 	5.10|6.1|6.12|7.2) KVER="${KVER:-6.1}-arm64" ;;
