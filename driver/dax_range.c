@@ -282,10 +282,17 @@ int vng_dax_reclaim_range(struct inode *inode, struct vng_dax_range *r)
 	 */
 	if (dax_layout_busy_page_range(mapping, start, last))
 		return -EBUSY;
-	/* flush what was written through mappings, drop the dax entries */
-	filemap_fdatawrite_range(mapping, start, last);
-	invalidate_inode_pages2_range(mapping, start >> PAGE_SHIFT,
-				      last >> PAGE_SHIFT);
+	/*
+	 * Flush what was written through mappings and drop the dax
+	 * entries.  An entry left behind (still dirty, or the writeback
+	 * failed) would point the old offsets at the range's pages after
+	 * it went to another file: then the range stays, as fs/fuse keeps
+	 * its mapping, and is tried again later.
+	 */
+	if (filemap_fdatawrite_range(mapping, start, last) ||
+	    invalidate_inode_pages2_range(mapping, start >> PAGE_SHIFT,
+					  last >> PAGE_SHIFT))
+		return -EBUSY;
 
 	down_write(&di->sem);
 	if (vng_dax_tree_first(di, start, start) != r ||
