@@ -10,6 +10,7 @@
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/slab.h>
+#include <linux/writeback.h>
 
 #include "dax_priv.h"
 #include "request.h"
@@ -22,6 +23,8 @@ INTERVAL_TREE_DEFINE(struct vng_dax_range, rb, u64, subtree_last,
 
 /* REMOVEMAPPING entries sent in one request at eviction */
 #define VNG_DAX_REMOVE_BATCH	16
+/* writeback + invalidation passes before reclaim leaves a range be */
+#define VNG_DAX_DROP_PASSES	3
 
 struct vng_dax_range *vng_dax_tree_first(struct vng_dax_inode *di, u64 start,
 					 u64 last)
@@ -258,6 +261,44 @@ static void vng_dax_unlink_locked(struct vng_dax *dax,
 	spin_unlock(&dax->lock);
 }
 
+/*
+ * Writes back what was stored through mappings of file bytes [start,
+ * last] and drops their dax entries; -EBUSY when one stays (faults are
+ * blocked).  An entry left behind would point its file offset at the
+ * range's pages after they went to another file or offset.  One pass can
+ * leave one: an fsync running meanwhile tags the entry we are flushing
+ * for writeback once more (it is still dirty then), and invalidation
+ * refuses a tagged entry.  The next pass writes it back and clears the
+ * tag, and nothing dirties an entry again while faults wait.
+ */
+static int vng_dax_writeback_drop(struct inode *inode, u64 start, u64 last)
+{
+	struct address_space *mapping = inode->i_mapping;
+	struct writeback_control wbc = {
+		.sync_mode = WB_SYNC_ALL,
+		.nr_to_write = LONG_MAX,
+		.range_start = start,
+		.range_end = last,
+	};
+	unsigned int pass;
+
+	for (pass = 0; pass < VNG_DAX_DROP_PASSES; pass++) {
+		/*
+		 * Straight to fs/dax: filemap_fdatawrite_range() skips a
+		 * mapping with no dirty entry, and an entry that is only
+		 * tagged for writeback is what a second pass is for.
+		 */
+		if (dax_writeback_mapping_range(mapping,
+						vng_dax_owner(inode)->dax_dev,
+						&wbc))
+			return -EBUSY;
+		if (!invalidate_inode_pages2_range(mapping, start >> PAGE_SHIFT,
+						   last >> PAGE_SHIFT))
+			return 0;
+	}
+	return -EBUSY;
+}
+
 int vng_dax_reclaim_range(struct inode *inode, struct vng_dax_range *r)
 {
 	struct vng_dax_inode *di = vng_dax_i(inode);
@@ -282,10 +323,12 @@ int vng_dax_reclaim_range(struct inode *inode, struct vng_dax_range *r)
 	 */
 	if (dax_layout_busy_page_range(mapping, start, last))
 		return -EBUSY;
-	/* flush what was written through mappings, drop the dax entries */
-	filemap_fdatawrite_range(mapping, start, last);
-	invalidate_inode_pages2_range(mapping, start >> PAGE_SHIFT,
-				      last >> PAGE_SHIFT);
+	/*
+	 * An entry left behind keeps the range, as fs/fuse keeps its
+	 * mapping; reclaim tries again later.
+	 */
+	if (vng_dax_writeback_drop(inode, start, last))
+		return -EBUSY;
 
 	down_write(&di->sem);
 	if (vng_dax_tree_first(di, start, start) != r ||
