@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 # The arm64 items of tests/matrix/prepare (sourced by it): VER-arm64 for
-# 5.10, 6.1, 6.12 and 7.2.  Nothing here adds a foreign architecture to
+# 5.10, 6.1, 6.12 and 7.2, and VER-cloud-arm64 (Debian's cloud flavour).  Nothing here adds a foreign architecture to
 # the host's (or a chroot's) dpkg: a private apt configuration per suite
 # lists amd64 and arm64, downloads the packages and dpkg -x unpacks them:
 #
@@ -18,7 +18,8 @@
 #
 # Layout under $VTEST_CACHE/arm64/:
 #   apt/SUITE/      private sources.list, lists and cache
-#   VER/root/       the unpacked headers of a host-compiled kernel (6.1, 6.12)
+#   VER/root/       the unpacked headers of a host-compiled kernel (6.1, 6.12;
+#                   VER-cloud/root/ for its cloud flavour)
 # and for a chroot-compiled one CHROOT/var/cache/vng-arm64/VER/root, so the
 # chroot sees it (KDIR is then the path inside the chroot).
 
@@ -77,24 +78,34 @@ arm64_depends() {
 			substr($0, length($0) - length(s) + 1) == s' | sort -u | tr '\n' ' '
 }
 
-prepare_arm64() {	# VER
-	local ver=$1 item="$1-arm64" suite chroot base root dl log kver
-	local pkgs prefix inner deb t0=$SECONDS cc gccv s
+# prepare_arm64 VER[-cloud]: the arm64 kernel of VER, Debian's generic
+# flavour or its cloud one.  The cloud flavour is the release of VER-arm64
+# (prepared first, cached): same ABI, so the same cross compiler and
+# kbuild; the private lists are updated only when they no longer name it.
+prepare_arm64() {
+	local ver=${1%-cloud} name=$1 item="$1-arm64" suite chroot base root dl log kver
+	local pkgs prefix inner deb t0=$SECONDS cc gccv s flav="" gen=""
+	[ "$name" = "$ver" ] || flav=cloud-
 	s=$(arm64_suite "$ver") || die "no arm64 kernel for $ver"
 	read -r suite chroot <<<"$s"
 	base="$VTEST_CACHE/arm64"
 	log="$MATRIX_DIR/$item.log"
+	if [ -n "$flav" ]; then
+		prepare_arm64 "$ver"
+		gen=$(cat "$ARM64_ROOT/.vng-done")
+	fi
 	say "kernel $item ($suite${chroot:+, compiler in the $chroot chroot})"
 	if [ -n "$chroot" ]; then
 		chroot_ready "$chroot"
 		chroot_tune "$chroot"
-		inner="/var/cache/vng-arm64/$ver"
+		inner="/var/cache/vng-arm64/$name"
 		root="$VTEST_CACHE/$chroot$inner/root"
 		prefix="$inner/root"	# the root as the chroot sees it
 	else
-		root="$base/$ver/root"
+		root="$base/$name/root"
 		prefix=$root
 	fi
+	ARM64_ROOT=$root
 	if [ $FORCE = 0 ] && [ -f "$root/.vng-done" ]; then
 		kver=$(cat "$root/.vng-done")
 		if [ -f "$VTEST_CACHE/kroot/$kver/.vng-done" ]; then
@@ -108,11 +119,19 @@ prepare_arm64() {	# VER
 	: >"$log"
 	mkdir -p "$base/apt/$suite/lists/partial" "$base/apt/$suite/cache/archives/partial"
 	arm64_sources "$suite" >"$base/apt/$suite/sources.list"
-	step "$item: apt-get update (private list, amd64 + arm64)" "$log" \
-		arm64_apt "$suite" apt-get update
-	kver=$(arm64_depends "$suite" linux-headers-arm64:arm64 linux-headers- -arm64 |
-		awk '{ print $1 }' | sed 's/^linux-headers-//')
+	# a flavour: the generic kernel's release (${gen%-arm64}-cloud-arm64)
+	[ -z "$gen" ] || kver=${gen%-arm64}-${flav}arm64
+	if [ -z "$gen" ] || ! arm64_apt "$suite" apt-cache show --no-all-versions \
+		"linux-headers-$kver:arm64" >/dev/null 2>&1; then
+		step "$item: apt-get update (private list, amd64 + arm64)" "$log" \
+			arm64_apt "$suite" apt-get update
+	fi
+	[ -n "$gen" ] ||
+		kver=$(arm64_depends "$suite" linux-headers-arm64:arm64 linux-headers- -arm64 |
+			awk '{ print $1 }' | sed 's/^linux-headers-//')
 	[ -n "$kver" ] || die "$item: cannot tell which kernel linux-headers-arm64 names"
+	arm64_apt "$suite" apt-cache show --no-all-versions "linux-headers-$kver:arm64" \
+		>/dev/null 2>&1 || die "$item: $suite no longer has linux-headers-$kver (arm64)"
 	# The headers' own dependencies: the common half and the kbuild tools.
 	pkgs="linux-headers-$kver:arm64"
 	pkgs+=" $(arm64_depends "$suite" "linux-headers-$kver:arm64" linux-headers- -common)"
@@ -124,7 +143,7 @@ prepare_arm64() {	# VER
 	for deb in $(arm64_depends "$suite" "linux-image-$kver:arm64" linux- "-$kver"); do
 		pkgs+=" $deb:arm64"
 	done
-	dl="$base/dl.$ver"
+	dl="$base/dl.$name"
 	rm -rf "$dl"
 	mkdir -p "$dl"
 	# shellcheck disable=SC2086
@@ -166,7 +185,10 @@ prepare_arm64() {	# VER
 	cc=$(sed -n 's/^CC = .*gcc-\([0-9][0-9]*\).*/\1/p' "$root/usr/src/linux-headers-$kver/.kernelvariables")
 	[ -n "$cc" ] || die "$item: cannot tell the compiler from .kernelvariables"
 	if [ -n "$chroot" ]; then
-		apt_in "$chroot" "gcc-$cc-aarch64-linux-gnu" make
+		# installed once: apt-get install after another item's update
+		# would upgrade the compiler other rows build with
+		chroot "$VTEST_CACHE/$chroot" sh -c "command -v ${ARM64_CROSS}gcc-$cc && command -v make" \
+			>/dev/null 2>&1 || apt_in "$chroot" "gcc-$cc-aarch64-linux-gnu" make
 		gccv=$(chroot "$VTEST_CACHE/$chroot" "${ARM64_CROSS}gcc-$cc" -dumpversion)
 	else
 		command -v "${ARM64_CROSS}gcc-$cc" >/dev/null ||
