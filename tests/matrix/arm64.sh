@@ -242,3 +242,69 @@ arm64_env() {
 	write_env "$1" "$2" "$VTEST_CACHE/kroot/$2" "$chroot" "$4" "${5:-}"
 	printf "ARCH='arm64'\nCROSS_COMPILE='%s'\n" "$ARM64_CROSS" >>"$MATRIX_DIR/$1.env"
 }
+
+# prepare_arm64_userspace: what a static arm64 build of the userspace
+# tools (mount.virtiofs, virtiofsctl: tests/matrix/arm64-userspace) links,
+# for the takeover tests in arm64 guests.  Debian ships libmount only as a
+# shared library, so libmount.a and libblkid.a are built from the source
+# of the host's own libmount-dev release (same API as the headers the
+# host builds against) with the host's aarch64-linux-gnu-gcc, and only
+# these two libraries (no SELinux, udev or systemd: the busybox guest has
+# none).  Layout under $VTEST_CACHE/arm64/util-linux/: apt/ (a private
+# deb-src list), src/ (the source package), root/{lib,include}.
+ARM64_USERLIBS="$VTEST_CACHE/arm64/util-linux/root"
+prepare_arm64_userspace() {
+	local item=arm64-userspace dir="$VTEST_CACHE/arm64/util-linux" log="$MATRIX_DIR/arm64-userspace.log"
+	local ver work t0=$SECONDS
+	# shellcheck disable=SC2016
+	ver=$(dpkg-query -W -f '${Version}' libmount-dev 2>/dev/null) ||
+		die "$item: no libmount-dev on the host; run tests/setup"
+	say "$item: static libmount and libblkid for arm64 (util-linux $ver)"
+	if [ $FORCE = 0 ] && [ "$(cat "$ARM64_USERLIBS/.vng-done" 2>/dev/null)" = "$ver" ]; then
+		say "$item: present ($ARM64_USERLIBS)"
+		return 0
+	fi
+	command -v "${ARM64_CROSS}gcc" >/dev/null || die "$item: no ${ARM64_CROSS}gcc; run tests/setup"
+	: >"$log"
+	mkdir -p "$dir/apt/lists/partial" "$dir/apt/cache/archives/partial"
+	echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MIRROR bookworm main" \
+		>"$dir/apt/sources.list"
+	ul_apt() {
+		"${NICE[@]}" apt-get -q -o Dir::Etc::SourceList="$dir/apt/sources.list" \
+			-o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists="$dir/apt/lists" \
+			-o Dir::State::Status=/dev/null -o Dir::Cache="$dir/apt/cache" \
+			-o Acquire::Languages=none -o APT::Sandbox::User=root "$@"
+	}
+	ul_apt_in() { (cd "$1" && shift && ul_apt "$@"); }
+	if [ ! -r "$dir/src/util-linux_$ver.dsc" ]; then
+		rm -rf "$dir/src"
+		mkdir -p "$dir/src"
+		step "$item: apt-get update (private deb-src list)" "$log" ul_apt update
+		step "$item: apt-get source --download-only util-linux=$ver" "$log" \
+			ul_apt_in "$dir/src" source --download-only "util-linux=$ver"
+	fi
+	work="$dir/build"
+	rm -rf "$work" "$ARM64_USERLIBS.tmp"
+	step "$item: unpack util-linux $ver" "$log" \
+		dpkg-source -x --no-check "$dir/src/util-linux_$ver.dsc" "$work"
+	step "$item: configure (libmount and libblkid only, static)" "$log" \
+		sh -c 'cd "$1" && shift && exec "$@"' sh "$work" "${NICE[@]}" ./configure \
+		--host=aarch64-linux-gnu CC="${ARM64_CROSS}gcc" --prefix=/usr \
+		--disable-all-programs --enable-libblkid --enable-libmount \
+		--disable-shared --enable-static --disable-nls --disable-asciidoc \
+		--disable-poman --without-selinux --without-udev --without-systemd \
+		--without-python --without-cryptsetup --without-btrfs --without-econf
+	step "$item: make libblkid.la libmount.la" "$log" \
+		"${NICE[@]}" make -C "$work" -j"$(nproc)" libblkid.la libmount.la
+	mkdir -p "$ARM64_USERLIBS.tmp/lib" "$ARM64_USERLIBS.tmp/include/libmount" \
+		"$ARM64_USERLIBS.tmp/include/blkid"
+	cp "$work/.libs/libmount.a" "$work/.libs/libblkid.a" "$ARM64_USERLIBS.tmp/lib/"
+	cp "$work/libmount/src/libmount.h" "$ARM64_USERLIBS.tmp/include/libmount/"
+	cp "$work/libblkid/src/blkid.h" "$ARM64_USERLIBS.tmp/include/blkid/"
+	file "$ARM64_USERLIBS.tmp/lib/libmount.a" | grep -q 'ar archive' ||
+		die "$item: no libmount.a built"
+	echo "$ver" >"$ARM64_USERLIBS.tmp/.vng-done"
+	rm -rf "$ARM64_USERLIBS" "$work"
+	mv "$ARM64_USERLIBS.tmp" "$ARM64_USERLIBS"
+	say "$item: $ARM64_USERLIBS ($(size_of "$ARM64_USERLIBS")), $((SECONDS - t0))s"
+}
