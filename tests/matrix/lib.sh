@@ -23,8 +23,10 @@ VTEST_CACHE=${VTEST_CACHE:-/var/cache/virtiofs-ng}
 MATRIX_DIR="$VTEST_CACHE/matrix"
 MIRROR=${VTEST_MIRROR:-http://deb.debian.org/debian}
 MATRIX_VERSIONS="5.10 6.1 6.12 7.2"
-# arm64 builds of them that make matrix runs (tests/matrix/arm64.sh)
-MATRIX_ARM64="6.1-arm64 7.2-arm64"
+# arm64 builds of them that make matrix runs (tests/matrix/arm64.sh), and
+# of their cloud flavour (VER-cloud-arm64: what Debian's arm64 cloud
+# images boot)
+MATRIX_ARM64="6.1-arm64 7.2-arm64 6.1-cloud-arm64 7.2-cloud-arm64"
 # Debian's other amd64 kernel flavours, named VER-FLAVOUR: cloud (what
 # Debian's cloud images boot, a reduced config) and rt (PREEMPT_RT, whose
 # sleeping spinlocks catch sleeping-in-atomic bugs).  Each is the release
@@ -46,7 +48,7 @@ suite_of() {
 
 # flavour_of VER: generic, cloud or rt.
 flavour_of() {
-	case "$1" in
+	case "${1%-arm64}" in
 	*-cloud) echo cloud ;;
 	*-rt) echo rt ;;
 	*) echo generic ;;
@@ -69,7 +71,8 @@ matrix_env() {
 
 # matrix_ver_of KVER-or-VER: maps "5.10.0-32-amd64" or "5.10" to "5.10",
 # "6.1.0-57-rt-amd64" or "6.1-rt" to "6.1-rt", an arm64 kernel
-# ("6.1.0-57-arm64", "6.1-arm64") to "6.1-arm64".
+# ("6.1.0-57-arm64", "6.1-arm64") to "6.1-arm64", and its cloud flavour
+# ("6.1.0-57-cloud-arm64", "6.1-cloud-arm64") to "6.1-cloud-arm64".
 matrix_ver_of() {
 	local v f=""
 	if matrix_is_name "$1"; then
@@ -77,6 +80,7 @@ matrix_ver_of() {
 		return 0
 	fi
 	case "$1" in
+	*-cloud-arm64) f=-cloud-arm64 ;;
 	*-arm64) f=-arm64 ;;
 	*-cloud-amd64) f=-cloud ;;
 	*-rt-amd64) f=-rt ;;
@@ -85,8 +89,11 @@ matrix_ver_of() {
 	for v in $MATRIX_VERSIONS; do
 		case "$1" in
 		"$v".*|"$v"-*)
-			# any VER has its arm64 build; flavours are listed
-			[ "$f" = -arm64 ] || matrix_is_name "$v$f" || return 1
+			# any VER has its arm64 builds (generic, cloud);
+			# amd64 flavours are listed
+			case "$f" in -arm64|-cloud-arm64) ;;
+			*) matrix_is_name "$v$f" || return 1 ;;
+			esac
 			echo "$v$f"
 			return 0 ;;
 		esac

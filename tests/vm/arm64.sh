@@ -17,9 +17,9 @@ arm64_guest() {
 	esac
 	command -v "$QEMU" >/dev/null || die "no $QEMU; run tests/setup (qemu-system-arm)"
 	case "${KVER:-6.1}" in
-	5.10|6.1|6.12|7.2) KVER="${KVER:-6.1}-arm64" ;;
+	5.10|6.1|6.12|7.2|6.1-cloud|7.2-cloud) KVER="${KVER:-6.1}-arm64" ;;
 	*-arm64) ;;
-	*) die "--arch arm64 boots an arm64 kernel of the matrix: --kernel 5.10|6.1|6.12|7.2 (VER-arm64 from tests/matrix/prepare)" ;;
+	*) die "--arch arm64 boots an arm64 kernel of the matrix: --kernel 5.10|6.1|6.12|7.2|6.1-cloud|7.2-cloud (VER-arm64 from tests/matrix/prepare)" ;;
 	esac
 	# shellcheck source=../matrix/lib.sh
 	. "$TOP/tests/matrix/lib.sh"
