@@ -387,7 +387,8 @@ static void t_host_read(void)
 		/*
 		 * Only a mapping that starts on a 2 MiB boundary can take
 		 * PMD faults, one per range of the window instead of one
-		 * per page (random loads 0.55x without it).
+		 * per page (random loads 0.57x without it: 1.6 M against
+		 * 2.8 M per second on a 256 MB file).
 		 */
 		if (access("/sys/kernel/mm/transparent_hugepage", F_OK))
 			result("SKIP", "mmap_pmd_aligned",
