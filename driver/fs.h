@@ -103,6 +103,7 @@ enum {
 	VNG_I_CACHE_SYMLINK,	/* symlink body is in the page cache */
 	VNG_I_DAX,		/* data served through the DAX window */
 	VNG_I_CMTIME_DIRTY,	/* writeback cache: local c/mtime not sent yet */
+	VNG_I_HC_SLOW,		/* a host change waits for its page locks */
 };
 
 struct vng_inode {

@@ -65,6 +65,7 @@
  *   cached or looked up, else the directory itself (fsnotify needs an
  *   inode for the superblock; inotify reports only the name).
  */
+#include <linux/completion.h>
 #include <linux/dcache.h>
 #include <linux/fs.h>
 #include <linux/fsnotify.h>
@@ -73,6 +74,7 @@
 #include <linux/namei.h>
 #include <linux/pagemap.h>
 #include <linux/posix_acl.h>
+#include <linux/refcount.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/stringhash.h>
@@ -367,20 +369,56 @@ static void vng_hc_inode_event(struct vng_conn *conn, struct inode *inode,
  * tag through sb_lock.  The superblock's hc_pins makes its unmount wait
  * (after the session's abort, when it is the last) until the inode
  * reference is gone, so that no inode is busy at unmount.
+ *
+ * Nor may such a host hold up every later host change, of other files
+ * too, until the abort: the pages are dropped by a work item, and the
+ * apply work waits for it VNG_HC_INVAL_WAIT at most.  Normally it is done
+ * well before, and the event keeps its place among the others; when not,
+ * the inode is marked VNG_I_HC_SLOW, its event comes whenever its pages
+ * go, and later changes of the same inode do not wait either until one
+ * of its invalidations ends.
  */
+#define VNG_HC_INVAL_WAIT	(HZ / 2)
+
 struct vng_hc_pinned {
 	struct list_head entry;
+	struct work_struct work;
+	struct completion done;
+	refcount_t ref;			/* the work's and the waiter's */
+	struct vng_conn *conn;		/* a reference */
 	struct vng_sb *vsb;
 	struct inode *inode;
+	s64 off, len;
 	bool events;
 };
 
-static void vng_hc_unpin(struct vng_conn *conn, struct vng_hc_pinned *p)
+static struct workqueue_struct *vng_hc_wq;
+
+static void vng_hc_pinned_put(struct vng_hc_pinned *p)
 {
+	struct vng_conn *conn = p->conn;
+
+	if (!refcount_dec_and_test(&p->ref))
+		return;
 	iput(p->inode);
 	if (atomic_dec_and_test(&p->vsb->hc_pins))
 		wake_up_all(&conn->hostchange.pins_wq);
 	kfree(p);
+	vng_conn_put(conn);
+}
+
+static void vng_hc_inval_work(struct work_struct *work)
+{
+	struct vng_hc_pinned *p = container_of(work, struct vng_hc_pinned,
+					       work);
+
+	vng_hc_inval_data(p->inode, p->off, p->len);
+	/* the event after the pages went: a reader it wakes sees new data */
+	if (p->events)
+		vng_hc_inode_event(p->conn, p->inode, FS_MODIFY);
+	clear_bit(VNG_I_HC_SLOW, &vng_i(p->inode)->state);
+	complete(&p->done);
+	vng_hc_pinned_put(p);
 }
 
 void vng_hostchange_unpin_wait(struct vng_sb *vsb)
@@ -393,6 +431,7 @@ int vng_host_inval_inode(struct vng_conn *conn, struct super_block *from,
 			 u64 nodeid, s64 off, s64 len)
 {
 	struct vng_hostchange *hc = &conn->hostchange;
+	unsigned long deadline = jiffies + VNG_HC_INVAL_WAIT;
 	struct vng_hc_pinned *p, *next;
 	LIST_HEAD(pinned);
 	struct vng_sb *vsb;
@@ -414,8 +453,15 @@ int vng_host_inval_inode(struct vng_conn *conn, struct super_block *from,
 		if (off >= 0 && vng_hc_has_pages(inode)) {
 			p = kmalloc(sizeof(*p), GFP_KERNEL);
 			if (p) {
+				INIT_WORK(&p->work, vng_hc_inval_work);
+				init_completion(&p->done);
+				refcount_set(&p->ref, 2);
+				vng_conn_get(conn);
+				p->conn = conn;
 				p->vsb = vsb;
 				p->inode = inode;	/* our reference */
+				p->off = off;
+				p->len = len;
 				p->events = events;
 				atomic_inc(&vsb->hc_pins);
 				list_add_tail(&p->entry, &pinned);
@@ -430,16 +476,38 @@ int vng_host_inval_inode(struct vng_conn *conn, struct super_block *from,
 		iput(inode);
 	}
 	mutex_unlock(&conn->sb_lock);
-	/* the event after the pages went: a reader it wakes sees new data */
 	list_for_each_entry_safe(p, next, &pinned, entry) {
+		struct vng_inode *vi = vng_i(p->inode);
+		long left = (long)(deadline - jiffies);
+
 		list_del(&p->entry);
-		vng_hc_inval_data(p->inode, off, len);
-		if (p->events)
-			vng_hc_inode_event(conn, p->inode, FS_MODIFY);
-		vng_hc_unpin(conn, p);
+		queue_work(vng_hc_wq, &p->work);
+		if (test_bit(VNG_I_HC_SLOW, &vi->state))
+			left = 0;
+		if (left <= 0 ||
+		    !wait_for_completion_timeout(&p->done, left)) {
+			/* cleared by the work if it ended meanwhile */
+			set_bit(VNG_I_HC_SLOW, &vi->state);
+			if (completion_done(&p->done))
+				clear_bit(VNG_I_HC_SLOW, &vi->state);
+		}
+		vng_hc_pinned_put(p);
 	}
 	mutex_unlock(&hc->lock);
 	return err;
+}
+
+int vng_hostchange_module_init(void)
+{
+	/* unbound, not ordered: one inode's locked page must not stop others */
+	vng_hc_wq = alloc_workqueue("virtiofs_ng_inval", WQ_UNBOUND, 0);
+	return vng_hc_wq ? 0 : -ENOMEM;
+}
+
+void vng_hostchange_module_exit(void)
+{
+	/* every mount is gone, and each waited for its pins: drains tails */
+	destroy_workqueue(vng_hc_wq);
 }
 
 /* ---- FUSE_NOTIFY_INVAL_ENTRY ------------------------------------------ */

@@ -56,6 +56,9 @@ struct vng_hostchange {
 	wait_queue_head_t pins_wq;
 };
 
+/* main.c: the work queue that drops pages for INVAL_INODE */
+int vng_hostchange_module_init(void);
+void vng_hostchange_module_exit(void);
 /* conn.c: session creation and the final teardown */
 void vng_hostchange_init(struct vng_conn *conn);
 void vng_hostchange_destroy(struct vng_conn *conn);

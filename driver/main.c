@@ -10,6 +10,7 @@
 #include <linux/module.h>
 
 #include "fs.h"
+#include "hostchange.h"
 #include "notify.h"
 #include "sysfs.h"
 #include "transport.h"
@@ -63,9 +64,12 @@ static int __init vng_init(void)
 	err = vng_fs_register();
 	if (err)
 		goto err_inode;
-	err = vng_notify_init();
+	err = vng_hostchange_module_init();
 	if (err)
 		goto err_fs;
+	err = vng_notify_init();
+	if (err)
+		goto err_hostchange;
 	err = vng_transport_init();
 	if (err)
 		goto err_notify;
@@ -74,6 +78,8 @@ static int __init vng_init(void)
 
 err_notify:
 	vng_notify_exit();
+err_hostchange:
+	vng_hostchange_module_exit();
 err_fs:
 	vng_fs_unregister();
 err_inode:
@@ -95,6 +101,8 @@ static void __exit vng_exit(void)
 	vng_transport_exit();
 	/* every device's notify work ended at its removal */
 	vng_notify_exit();
+	/* host changes' page drops: their mounts are gone, tails remain */
+	vng_hostchange_module_exit();
 	/* sessions whose last put came from a completion end here */
 	vng_conn_exit();
 	vng_inode_cache_exit();

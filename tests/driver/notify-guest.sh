@@ -28,9 +28,11 @@
 #                                        whose page stays locked; the host
 #                                        writes that file, and the page
 #                                        cache invalidation of its
-#                                        INVAL_INODE waits for the page: the
-#                                        umount must still end (it aborts
-#                                        the session, which fails the READ)
+#                                        INVAL_INODE waits for the page:
+#                                        later changes of another file
+#                                        still reach the guest, and the
+#                                        umount ends (it aborts the
+#                                        session, which fails the READ)
 # Prints PASS|FAIL|SKIP lines.
 TTY=/dev/ttyS2
 EV=/tmp/ev
@@ -398,8 +400,18 @@ slowread() {
 	cat /mnt/f >/dev/null 2>&1 &
 	RPID=$!
 	sleep 2
+	# another file, cached (cache=always): its READ is answered
+	host write g v1 || return
+	content_is /mnt/g v1 || { say FAIL slowread.setup "$(cat /mnt/g)"; return; }
 	host write f v2 || return
 	sleep 2		# the INVAL_INODE waits for the locked page now
+	# a later change of another file must not wait behind it
+	host write g v2 || return
+	WAIT=$((B * 10))
+	poll slowread.later_change_other_file content_is /mnt/g v2
+	# nor a second change of the stuck file behind the first one
+	host write g v3 && host write f v3 && host write g v4 || return
+	poll slowread.change_after_second_stuck content_is /mnt/g v4
 	kill -9 $RPID 2>/dev/null
 	wait $RPID 2>/dev/null
 	ends_within slowread.other_file "$B" sh -c 'echo x >/mnt/o && cat /mnt/o'
