@@ -123,6 +123,13 @@ struct vng_inode {
 	 * that watch=poll does not report them again as the host's (poll.c).
 	 */
 	u32 local_changes;
+	/* bumped (under lock) by every full attribute invalidation */
+	u32 attr_gen;
+	/*
+	 * jiffies64 until which the file is known to have no
+	 * security.capability (xattr.c), 0: not known
+	 */
+	u64 nocaps_until;
 	/* the host's orig_ino, for st_ino when it differs from nodeid */
 	u64 orig_ino;
 	/* the host's st_blksize (i_blkbits stays a page cache block size) */

@@ -75,6 +75,8 @@ struct inode *vng_alloc_inode(struct super_block *sb)
 	vi->blksize = 0;
 	vi->state = 0;
 	vi->local_changes = 0;
+	vi->attr_gen = 0;
+	vi->nocaps_until = 0;
 	mutex_init(&vi->io_lock);
 	spin_lock_init(&vi->lock);
 	INIT_LIST_HEAD(&vi->write_files);
@@ -184,6 +186,9 @@ static void vng_invalidate_attr_all(struct inode *inode, bool local)
 	spin_lock(&vi->lock);
 	vi->inval_mask = ~0U;
 	vi->attr_expires = 0;
+	/* an xattr may have changed too (xattr.c) */
+	vi->attr_gen++;
+	vi->nocaps_until = 0;
 	if (local)
 		vi->local_changes++;
 	spin_unlock(&vi->lock);

@@ -3,9 +3,11 @@
  * Extended attributes: the user., trusted. and security. namespaces go to
  * the host as they are; system.posix_acl_* go through acl.c and the
  * kernel's ACL handlers.  A host that says it lacks an opcode once is not asked
- * again (-EOPNOTSUPP from then on).
+ * again (-EOPNOTSUPP from then on).  Values are not cached, except that a
+ * file has no security.capability (see vng_nocaps_known()).
  */
 #include <linux/fs.h>
+#include <linux/jiffies.h>
 #include <linux/posix_acl_xattr.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -37,6 +39,45 @@ static void vng_xattr_out(struct vng_args *args, void *buf, size_t size,
 	}
 }
 
+/*
+ * A write(2) asks for security.capability first (file_remove_privs()),
+ * unless the host drops privileges itself (HANDLE_KILLPRIV): a GETXATTR
+ * per write, twice the requests of small writes.  That the file has none
+ * is remembered for as long as its attributes are valid, so no staler
+ * than its cached mode, whose suid bit the same write clears: until the
+ * attribute timeout the host gave, or a full invalidation of them (a host
+ * change, a setxattr, removexattr or setattr of the guest's) forgets it
+ * (vng_invalidate_attr_all()).  With cache=none it is never remembered.
+ */
+static bool vng_nocaps_known(struct inode *inode)
+{
+	struct vng_inode *vi = vng_i(inode);
+
+	return time_before64(get_jiffies_64(), READ_ONCE(vi->nocaps_until));
+}
+
+static u32 vng_attr_gen(struct inode *inode)
+{
+	struct vng_inode *vi = vng_i(inode);
+	u32 gen;
+
+	spin_lock(&vi->lock);
+	gen = vi->attr_gen;
+	spin_unlock(&vi->lock);
+	return gen;
+}
+
+/* The host said none; not if the attributes were invalidated meanwhile. */
+static void vng_nocaps_remember(struct inode *inode, u32 gen)
+{
+	struct vng_inode *vi = vng_i(inode);
+
+	spin_lock(&vi->lock);
+	if (vi->attr_gen == gen)
+		WRITE_ONCE(vi->nocaps_until, vi->attr_expires);
+	spin_unlock(&vi->lock);
+}
+
 ssize_t vng_getxattr(struct inode *inode, const char *name, void *value,
 		     size_t size)
 {
@@ -44,12 +85,20 @@ ssize_t vng_getxattr(struct inode *inode, const char *name, void *value,
 	struct fuse_getxattr_in in = {};
 	struct fuse_getxattr_out out = {};
 	struct vng_args args = {};
+	bool caps;
 	ssize_t ret;
+	u32 gen = 0;
 
 	if (vng_is_bad(inode))
 		return -EIO;
 	if (vng_conn_no(conn, VNG_NO_XATTR))
 		return -EOPNOTSUPP;
+	caps = !strcmp(name, XATTR_NAME_CAPS);
+	if (caps) {
+		if (vng_nocaps_known(inode))
+			return -ENODATA;
+		gen = vng_attr_gen(inode);
+	}
 
 	size = min_t(size_t, size, XATTR_SIZE_MAX);
 	in.size = size;
@@ -66,6 +115,8 @@ ssize_t vng_getxattr(struct inode *inode, const char *name, void *value,
 		vng_conn_set_no(conn, VNG_NO_XATTR);
 		return -EOPNOTSUPP;
 	}
+	if (caps && ret == -ENODATA)
+		vng_nocaps_remember(inode, gen);
 	if (ret < 0)
 		return ret;
 	if (!size)

@@ -33,6 +33,11 @@
 #                                        still reach the guest, and the
 #                                        umount ends (it aborts the
 #                                        session, which fails the READ)
+#   notify-guest caps                    the backend leaves file
+#                                        capabilities to the guest
+#                                        (--no-killpriv): few GETXATTRs,
+#                                        and a capability the host or the
+#                                        guest sets goes with a write
 # Prints PASS|FAIL|SKIP lines.
 TTY=/dev/ttyS2
 EV=/tmp/ev
@@ -418,11 +423,64 @@ slowread() {
 	ends_within slowread.umount "$B" umount /mnt
 }
 
+# requests sent on the request queues so far (not FORGETs on hiprio)
+sent_total() {
+	for q in /sys/fs/virtiofs_ng/*/queues/*; do
+		[ "${q##*/}" = hiprio ] || cat "$q/sent"
+	done | awk '{ n += $1 } END { print n + 0 }'
+}
+
+# caps: a host that does not drop privileges itself (--no-killpriv), so
+# the guest asks for security.capability before a write; ng remembers that
+# a file has none while its attributes are valid (cache=always: long)
+caps() {
+	echo v1 >/mnt/capf
+	a=$(sent_total)
+	# one open, 20 write(2)s (a shell's "echo >&3" would FLUSH each time)
+	dd if=/dev/zero of=/mnt/capf bs=16 count=20 conv=notrunc 2>/dev/null
+	n=$(($(sent_total) - a))
+	# 20 WRITEs and the open's few; a GETXATTR before each adds 20
+	if [ $n -le 30 ]; then
+		say PASS caps.none_remembered "$n requests for 20 writes"
+	else
+		say FAIL caps.none_remembered "$n requests for 20 writes (a GETXATTR per write?)"
+	fi
+	# the host gives it a capability: its notification makes the guest
+	# forget the "none", so the guest sees the capability
+	host setcap capf || return
+	WAIT=100
+	poll caps.host_cap_seen vng-watch hascap /mnt/capf
+	# a write drops it (the host's kernel would too, on the backend's
+	# write: this checks that nothing keeps it)
+	echo y >>/mnt/capf
+	poll caps.host_cap_dropped_by_write vng-watch host /dev/ttyS2 nocap capf
+	if vng-watch hascap /mnt/capf; then
+		say FAIL caps.guest_sees_drop "the guest still sees a capability"
+	else
+		say PASS caps.guest_sees_drop
+	fi
+	# set by the guest itself: seen at once, and the next write drops it
+	vng-watch setcap /mnt/capf 2>/tmp/setcap.err ||
+		{ say FAIL caps.guest_setcap "$(cat /tmp/setcap.err)"; return; }
+	if vng-watch hascap /mnt/capf; then
+		say PASS caps.guest_cap_seen
+	else
+		say FAIL caps.guest_cap_seen "a capability the guest set is not seen"
+	fi
+	echo z >>/mnt/capf
+	if host nocap capf && ! vng-watch hascap /mnt/capf; then
+		say PASS caps.guest_cap_dropped_by_write
+	else
+		say FAIL caps.guest_cap_dropped_by_write "the capability survived a write"
+	fi
+}
+
 hook_ready || exit 0
 case "${1:-all}" in
 malformed) malformed "$2" ;;
 slowhost) slowhost ;;
 slowread) slowread ;;
+caps) caps ;;
 events) events ;;
 coherence) coherence ;;
 layout) layout ;;

@@ -24,6 +24,11 @@
  *       "LAT i ns trip ns err ns" per change and "BENCH ..." summary
  *       lines (median, p99): host-write-to-event, request-to-event (the
  *       whole round, serial line included), ping, clock-error.
+ *   vng-watch setcap FILE
+ *       gives FILE a file capability (security.capability: a v2 set with
+ *       CAP_NET_BIND_SERVICE), as setcap(8) would; busybox has no setfattr.
+ *   vng-watch hascap FILE
+ *       exits 0 if FILE has a file capability, 1 if it has none.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/xattr.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -460,6 +466,32 @@ static int bench_main(int argc, char **argv)
 	return lost ? 1 : 0;
 }
 
+static int setcap_main(int argc, char **argv)
+{
+	/* magic 0x02000000 | effective, permitted (bit 10), inheritable */
+	uint32_t caps[5] = { 0x02000001, 1u << 10, 0, 0, 0 };
+
+	if (argc != 3)
+		return 2;
+	if (setxattr(argv[2], "security.capability", caps, sizeof(caps), 0)) {
+		fprintf(stderr, "setcap %s: %s\n", argv[2], strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static int hascap_main(int argc, char **argv)
+{
+	if (argc != 3)
+		return 2;
+	if (getxattr(argv[2], "security.capability", NULL, 0) >= 0)
+		return 0;
+	if (errno == ENODATA)
+		return 1;
+	fprintf(stderr, "hascap %s: %s\n", argv[2], strerror(errno));
+	return 3;
+}
+
 int main(int argc, char **argv)
 {
 	int r;
@@ -469,9 +501,13 @@ int main(int argc, char **argv)
 		r = host_main(argc, argv);
 	else if (argc > 1 && !strcmp(argv[1], "bench"))
 		r = bench_main(argc, argv);
+	else if (argc > 1 && !strcmp(argv[1], "setcap"))
+		r = setcap_main(argc, argv);
+	else if (argc > 1 && !strcmp(argv[1], "hascap"))
+		r = hascap_main(argc, argv);
 	else
 		r = watch_main(argc, argv);
 	if (r == 2)
-		fprintf(stderr, "usage: vng-watch [-r] [-n MAX] DIR... | host TTY CMD... | bench TTY DIR FILE N [SPREAD_MS]\n");
+		fprintf(stderr, "usage: vng-watch [-r] [-n MAX] DIR... | host TTY CMD... | bench TTY DIR FILE N [SPREAD_MS] | setcap FILE | hascap FILE\n");
 	return r;
 }
