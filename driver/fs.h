@@ -116,6 +116,8 @@ struct vng_inode {
 	u64 attr_version;
 	/* jiffies64 until which the attributes are valid */
 	u64 attr_expires;
+	/* how long the host let the last attributes be cached (jiffies) */
+	u64 attr_ttl;
 	/* STATX_* fields that must be refreshed before use */
 	u32 inval_mask;
 	/*

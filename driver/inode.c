@@ -70,6 +70,7 @@ struct inode *vng_alloc_inode(struct super_block *sb)
 	vi->nlookup = 0;
 	vi->attr_version = 0;
 	vi->attr_expires = 0;
+	vi->attr_ttl = 0;
 	vi->inval_mask = ~0U;
 	vi->orig_ino = 0;
 	vi->blksize = 0;
@@ -256,6 +257,7 @@ static void vng_fill_attr_locked(struct inode *inode,
 		.tv_nsec = attr->ctimensec,
 	};
 	bool acl_stale;
+	u64 now;
 
 	/* an ACL change moves ctime (and may change the mode) on the host */
 	acl_stale = !vng_timespec64_equal(ctime, inode_get_ctime(inode)) ||
@@ -263,6 +265,8 @@ static void vng_fill_attr_locked(struct inode *inode,
 
 	vi->attr_version = atomic64_inc_return(&vng_i_conn(inode)->attr_version);
 	vi->attr_expires = expires;
+	now = get_jiffies_64();
+	vi->attr_ttl = time_after64(expires, now) ? expires - now : 0;
 	vi->inval_mask = 0;
 	vi->orig_ino = attr->ino;
 

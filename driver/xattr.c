@@ -43,10 +43,11 @@ static void vng_xattr_out(struct vng_args *args, void *buf, size_t size,
  * A write(2) asks for security.capability first (file_remove_privs()),
  * unless the host drops privileges itself (HANDLE_KILLPRIV): a GETXATTR
  * per write, twice the requests of small writes.  That the file has none
- * is remembered for as long as its attributes are valid, so no staler
- * than its cached mode, whose suid bit the same write clears: until the
- * attribute timeout the host gave, or a full invalidation of them (a host
- * change, a setxattr, removexattr or setattr of the guest's) forgets it
+ * is remembered as its attributes would be, so no staler than its cached
+ * mode, whose suid bit the same write clears: for the attribute timeout
+ * the host gave the file's last attributes, counted from the answer, or
+ * until a full invalidation of them (a host change, a setxattr,
+ * removexattr or setattr of the guest's) forgets it
  * (vng_invalidate_attr_all()).  With cache=none it is never remembered.
  */
 static bool vng_nocaps_known(struct inode *inode)
@@ -73,8 +74,8 @@ static void vng_nocaps_remember(struct inode *inode, u32 gen)
 	struct vng_inode *vi = vng_i(inode);
 
 	spin_lock(&vi->lock);
-	if (vi->attr_gen == gen)
-		WRITE_ONCE(vi->nocaps_until, vi->attr_expires);
+	if (vi->attr_gen == gen && vi->attr_ttl)
+		WRITE_ONCE(vi->nocaps_until, get_jiffies_64() + vi->attr_ttl);
 	spin_unlock(&vi->lock);
 }
 
