@@ -160,7 +160,7 @@ ssize_t vng_write_checks(struct kiocb *iocb, struct iov_iter *from,
  * GETXATTR of security.capability per write(2), which doubles the
  * requests of small writes.  Writes the writeback cache keeps still ask
  * it: the host would hear of them only at writeback.  Where it is asked,
- * a "none" is remembered while the attributes are valid (xattr.c).
+ * a "none" is kept as attributes would be (xattr.c).
  */
 int vng_write_prepare(struct file *file, bool to_host, u32 *write_flags)
 {
