@@ -431,8 +431,8 @@ sent_total() {
 }
 
 # caps: a host that does not drop privileges itself (--no-killpriv), so
-# the guest asks for security.capability before a write; ng remembers that
-# a file has none while its attributes are valid (cache=always: long)
+# the guest asks for security.capability before a write; ng keeps a "none"
+# as it would keep attributes (cache=always: long)
 caps() {
 	echo v1 >/mnt/capf
 	a=$(sent_total)
@@ -453,7 +453,7 @@ caps() {
 	# a write drops it (the host's kernel would too, on the backend's
 	# write: this checks that nothing keeps it)
 	echo y >>/mnt/capf
-	poll caps.host_cap_dropped_by_write vng-watch host /dev/ttyS2 nocap capf
+	poll caps.host_cap_dropped_by_write vng-watch host $TTY nocap capf
 	if vng-watch hascap /mnt/capf; then
 		say FAIL caps.guest_sees_drop "the guest still sees a capability"
 	else
