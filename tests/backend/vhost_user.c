@@ -125,6 +125,8 @@ static const uint64_t vu_base_protocol_features =
 #define VU_HDR_SIZE	12
 #define VU_MAX_PAYLOAD	4096
 #define VU_MAX_FDS	8
+/* SET_MEM_TABLE's fixed table (VHOST_MEMORY_BASELINE_NREGIONS), one fd each */
+#define VU_BASELINE_REGIONS	8
 #define VU_CONFIG_MAX	256
 #define VU_CONFIG_HDR	12	/* offset, size, flags */
 /* struct virtio_fs_config: tag[36], num_request_queues, notify_buf_size */
@@ -179,7 +181,7 @@ struct vu_msg {
 				uint64_t size;
 				uint64_t uaddr;
 				uint64_t mmap_offset;
-			} regions[VQ_MAX_REGIONS];
+			} regions[VU_BASELINE_REGIONS];
 		} mem;
 		struct {
 			uint32_t offset;
@@ -1105,7 +1107,7 @@ static int vu_set_mem_table(struct vu_dev *dev, struct vu_msg *m)
 	struct vq_mem mem = { 0 };
 	uint32_t n = m->p.mem.nregions;
 
-	if (m->size < 8 || n > VQ_MAX_REGIONS ||
+	if (m->size < 8 || n > VU_BASELINE_REGIONS ||
 	    !vu_expect(m, "SET_MEM_TABLE", 8 + 32 * n, (int)n))
 		return -1;
 	/* the guest RAM part of the table: is it what we have? */
@@ -1715,8 +1717,8 @@ static int vu_dispatch(struct vu_dev *dev, struct vu_msg *m, bool *replied)
 		if (!vu_expect(m, "GET_MAX_MEM_SLOTS", 0, 0))
 			return -1;
 		*replied = true;
-		/* guest RAM takes VQ_MAX_REGIONS at most; window ones are free */
-		return vu_reply_u64(dev, m, 512);
+		/* the memory table holds as many (window mappings included) */
+		return vu_reply_u64(dev, m, VQ_MAX_REGIONS);
 	case VU_ADD_MEM_REG:
 		return vu_add_mem_reg(dev, m);
 	case VU_REM_MEM_REG:

@@ -281,6 +281,35 @@ static void test_vhost_window(struct t *t)
 		if (ram >= 0)
 			close(ram);
 	}
+	/* as many regions as announced (one is there), and not one more */
+	{
+		struct {
+			uint64_t pad, gpa, size, uaddr, off;
+		} reg = { 0, 0, 4096, 0, 0 };
+		int ram = memfd_create("ram", 0);
+		unsigned int i, added = 0, removed = 0;
+
+		T_CHECK(t, ram >= 0 && ftruncate(ram, 4096) == 0, "memfd");
+		for (i = 1; i <= 512; i++) {
+			reg.gpa = 0x40000000ull + i * 0x10000;
+			reg.uaddr = 0x7e0000000000ull + i * 0x10000;
+			if (i < 512)
+				added += ctl_set(37, &reg, sizeof(reg), ram) == 0;
+			else
+				T_CHECK(t, ctl_set(37, &reg, sizeof(reg), ram) == 1,
+					"ADD_MEM_REG of region 513 refused");
+		}
+		T_CHECK(t, added == 511, "ADD_MEM_REG up to 512 regions: %u added",
+			added + 1);
+		for (i = 1; i < 512; i++) {
+			reg.gpa = 0x40000000ull + i * 0x10000;
+			reg.uaddr = 0x7e0000000000ull + i * 0x10000;
+			removed += ctl_set(38, &reg, sizeof(reg), -1) == 0;
+		}
+		T_CHECK(t, removed == 511, "REM_MEM_REG of them: %u", removed);
+		if (ram >= 0)
+			close(ram);
+	}
 
 	/* GET_SHMEM_CONFIG: one region, the window, at shmid 0 */
 	send_msg(ctl, 44, 0, NULL, 0, -1);
