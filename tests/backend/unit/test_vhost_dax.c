@@ -415,6 +415,14 @@ static void test_vhost_window(struct t *t)
 		if (wf >= 0)
 			close(wf);
 	}
+	/* --dax-max-mappings 1: the same answer with one mapping there */
+	vu_dev_set_max_mappings(dev, 1);
+	nseen = 0;
+	T_CHECK(t, map_req(t, e.nodeid, 2 * MiB, 2 * MiB, false) == -ENOSPC &&
+		   nseen == 0, "map past --dax-max-mappings: %d", nseen);
+	T_CHECK(t, map_req(t, e.nodeid, 0, 2 * MiB, false) == 0,
+		"remap within --dax-max-mappings");
+	vu_dev_set_max_mappings(dev, 0);
 	nseen = 0;
 	/* garbage on the channel: an error, the channel is dropped */
 	garbage = true;
