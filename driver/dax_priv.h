@@ -98,6 +98,13 @@ struct vng_dax {
 	unsigned long nr_free;
 	wait_queue_head_t free_wq;	/* woken whenever a range is freed */
 	atomic_t waiters;		/* tasks waiting on free_wq */
+	/*
+	 * The host refused a mapping for want of room (ENOSPC: QEMU lists
+	 * every mapping in a vhost-user memory table of 512 slots, fewer
+	 * than a large window has ranges): free ranges are no use until
+	 * a mapped one has gone (under lock; read without it).
+	 */
+	bool host_full;
 
 	struct delayed_work reclaim_work;
 	bool stopping;			/* under lock: no more requeues */
@@ -169,8 +176,10 @@ void vng_dax_reclaim_stop(struct vng_dax *dax);
 void vng_dax_reclaim_kick(struct vng_dax *dax, bool now);
 /* a range for inode, reclaiming one of its own or waiting for one */
 struct vng_dax_range *vng_dax_reclaim_for(struct inode *inode);
-/* waits (killable) until a range is free; 0 or -EINTR */
+/* waits (killable) until a range is free and the host has room; 0 or -EINTR */
 int vng_dax_wait_free(struct vng_dax *dax);
+/* reclaims one of inode's own ranges nobody uses; 0 when it did */
+int vng_dax_reclaim_own(struct inode *inode);
 /* device removal (window killed, worker stopped): every range comes back */
 void vng_dax_reclaim_all(struct vng_dax *dax);
 

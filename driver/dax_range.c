@@ -63,9 +63,13 @@ struct vng_dax_range *vng_dax_alloc_range(struct vng_dax *dax)
 	return r;
 }
 
-static void vng_dax_range_release(struct vng_dax *dax, struct vng_dax_range *r)
+/* mapped: the host had it mapped, so it has room for one more now */
+static void vng_dax_range_release(struct vng_dax *dax, struct vng_dax_range *r,
+				  bool mapped)
 {
 	spin_lock(&dax->lock);
+	if (mapped)
+		WRITE_ONCE(dax->host_full, false);
 	r->inode = NULL;
 	r->writable = false;
 	atomic_set(&r->users, 0);
@@ -108,7 +112,8 @@ static int vng_dax_setupmapping(struct inode *inode, struct vng_dax_range *r,
 	if (ret == -ENOSYS) {
 		vng_conn_err(conn, "host does not implement FUSE_SETUPMAPPING: DAX I/O fails");
 		ret = -EIO;
-	} else if (ret && ret != -EINTR && ret != -ENOTCONN) {
+	} else if (ret && ret != -EINTR && ret != -ENOTCONN &&
+		   ret != -ENOSPC) {
 		vng_conn_err(conn, "SETUPMAPPING of node %llu at %llu (%s): error %zd",
 			     vng_nodeid(inode), foffset, writable ? "rw" : "ro",
 			     ret);
@@ -175,6 +180,33 @@ static int vng_dax_upgrade(struct inode *inode, struct vng_dax_range *r)
 	return err;
 }
 
+/*
+ * The host has no room for another mapping (ENOSPC), though the window
+ * has free ranges: one mapped range must go first.  0 when the caller
+ * should try again: a read or write took back one of its inode's own, or
+ * waited for the worker, which host_full sets going (the next range given
+ * back clears it).  A fault cannot take one back (it holds fault_lock):
+ * -EAGAIN, it waits and faults again.  -ENOSPC when nothing of this
+ * window is mapped: the room went to others.
+ */
+static int vng_dax_host_full(struct inode *inode, bool fault)
+{
+	struct vng_dax *dax = vng_dax_owner(inode);
+
+	if (READ_ONCE(dax->nr_free) >= dax->nr_ranges)
+		return -ENOSPC;
+	if (!fault && !vng_dax_reclaim_own(inode)) {
+		atomic64_inc(&dax->reclaims);
+		return 0;
+	}
+	spin_lock(&dax->lock);
+	WRITE_ONCE(dax->host_full, true);
+	spin_unlock(&dax->lock);
+	if (fault)
+		return -EAGAIN;
+	return vng_dax_wait_free(dax);
+}
+
 struct vng_dax_range *vng_dax_map(struct inode *inode, loff_t pos,
 				  bool writable, bool fault)
 {
@@ -213,7 +245,7 @@ again:
 	if (vng_dax_tree_first(di, pos, pos)) {
 		/* mapped by someone else meanwhile */
 		up_write(&di->sem);
-		vng_dax_range_release(dax, nr);
+		vng_dax_range_release(dax, nr, false);
 		goto again;
 	}
 	err = vng_dax_setupmapping(inode, nr, start, writable);
@@ -228,7 +260,12 @@ again:
 
 			vng_dax_removemapping(inode, &one, 1);
 		}
-		vng_dax_range_release(dax, nr);
+		vng_dax_range_release(dax, nr, false);
+		if (err == -ENOSPC) {
+			err = vng_dax_host_full(inode, fault);
+			if (!err)
+				goto again;
+		}
 		return ERR_PTR(err);
 	}
 	nr->start = start;
@@ -342,7 +379,7 @@ int vng_dax_reclaim_range(struct inode *inode, struct vng_dax_range *r)
 	one.moffset = r->moffset;
 	one.len = VNG_DAX_RANGE_SIZE;
 	vng_dax_removemapping(inode, &one, 1);
-	vng_dax_range_release(dax, r);
+	vng_dax_range_release(dax, r, true);
 	return 0;
 }
 
@@ -370,7 +407,7 @@ void vng_dax_drop_ranges(struct inode *inode)
 		up_write(&di->sem);
 		if (!r)
 			break;
-		vng_dax_range_release(dax, r);
+		vng_dax_range_release(dax, r, true);
 	}
 }
 
@@ -472,7 +509,7 @@ void vng_dax_evict(struct inode *inode)
 		if (dax)
 			vng_dax_removemapping(inode, one, n);
 		for (i = 0; i < n; i++)
-			vng_dax_range_release(owner, done[i]);
+			vng_dax_range_release(owner, done[i], true);
 	} while (n);
 
 	vi->dax = NULL;

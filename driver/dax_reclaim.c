@@ -5,7 +5,8 @@
  * read or write that finds none free takes back one of its own inode's
  * ranges, or waits for the worker; a fault only waits (it holds its
  * inode's fault_lock shared and cannot unmap).  Nothing fails with ENOSPC
- * while other inodes hold ranges that can be taken back.
+ * while other inodes hold ranges that can be taken back.  A host out of
+ * room for mappings (host_full) makes the window short whatever is free.
  *
  * The worker reaches inodes through the busy list: it pins the superblock
  * against unmount (s_umount shared, trylock) and the inode (igrab) under
@@ -21,7 +22,8 @@
 
 static bool vng_dax_short(struct vng_dax *dax)
 {
-	return READ_ONCE(dax->nr_free) * 100 <
+	return READ_ONCE(dax->host_full) ||
+	       READ_ONCE(dax->nr_free) * 100 <
 	       dax->nr_ranges * VNG_DAX_FREE_PERCENT;
 }
 
@@ -144,13 +146,14 @@ int vng_dax_wait_free(struct vng_dax *dax)
 
 	atomic_inc(&dax->waiters);
 	vng_dax_reclaim_kick(dax, true);
-	err = wait_event_killable(dax->free_wq, READ_ONCE(dax->nr_free) > 0);
+	err = wait_event_killable(dax->free_wq, READ_ONCE(dax->nr_free) > 0 &&
+				  !READ_ONCE(dax->host_full));
 	atomic_dec(&dax->waiters);
 	return err ? -EINTR : 0;
 }
 
 /* One of inode's own ranges nobody uses, with fault_lock held. */
-static int vng_dax_reclaim_own(struct inode *inode)
+int vng_dax_reclaim_own(struct inode *inode)
 {
 	struct vng_dax_inode *di = vng_dax_i(inode);
 	struct vng_dax_range *r, *victim = NULL;

@@ -40,6 +40,7 @@ struct options {
 	const char *fault;
 	const char *fuzz, *fuzz_log, *fuzz_notify_rate;
 	uint64_t cache_size;
+	unsigned int dax_max_mappings;
 	bool dax_inode_sticky;
 	bool notify;
 	enum fs_watch_source notify_source;
@@ -73,6 +74,9 @@ static void usage(FILE *f)
 		"                         written data in its page cache and writes it\n"
 		"                         back later (write-only opens become read-write)\n"
 		"  --cache-size SIZE      DAX window size, e.g. 8G (0 = none, default)\n"
+		"  --dax-max-mappings N   at most N window mappings at once; more are\n"
+		"                         refused with ENOSPC, as when QEMU's memory\n"
+		"                         table (512 regions) is full (tests)\n"
 		"  --dax-inode sticky     per-inode DAX (guest mounts dax=inode): regular\n"
 		"                         files with the sticky bit (chmod +t) use DAX\n"
 		"  --notify[=HOW]         tell the guest of host-side changes: offer\n"
@@ -127,8 +131,8 @@ static bool parse_size(const char *s, uint64_t *out)
 enum {
 	OPT_SOCKET = 256, OPT_SHARED, OPT_TAG, OPT_CACHE, OPT_RO, OPT_QUEUES,
 	OPT_LOG, OPT_FAULT, OPT_FUZZ, OPT_FUZZ_LOG, OPT_FUZZ_NRATE, OPT_NOXATTR,
-	OPT_NOKILLPRIV, OPT_WRITEBACK, OPT_CACHE_SIZE, OPT_DAX_INODE, OPT_NOTIFY,
-	OPT_HELP,
+	OPT_NOKILLPRIV, OPT_WRITEBACK, OPT_CACHE_SIZE, OPT_DAX_MAX_MAPPINGS,
+	OPT_DAX_INODE, OPT_NOTIFY, OPT_HELP,
 };
 
 static void parse_args(int argc, char **argv, struct options *o)
@@ -149,6 +153,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "no-killpriv", no_argument, NULL, OPT_NOKILLPRIV },
 		{ "writeback", no_argument, NULL, OPT_WRITEBACK },
 		{ "cache-size", required_argument, NULL, OPT_CACHE_SIZE },
+		{ "dax-max-mappings", required_argument, NULL,
+		  OPT_DAX_MAX_MAPPINGS },
 		{ "dax-inode", required_argument, NULL, OPT_DAX_INODE },
 		{ "notify", optional_argument, NULL, OPT_NOTIFY },
 		{ "help", no_argument, NULL, OPT_HELP },
@@ -248,6 +254,14 @@ static void parse_args(int argc, char **argv, struct options *o)
 				usage_error("--cache-size: '%s' is not a power of two (QEMU maps the window as a PCI BAR)",
 					    optarg);
 			break;
+		case OPT_DAX_MAX_MAPPINGS:
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || !n || n > 4096)
+				usage_error("--dax-max-mappings: '%s' is not a count (1..4096)",
+					    optarg);
+			o->dax_max_mappings = (unsigned int)n;
+			break;
 		case OPT_DAX_INODE:
 			if (strcmp(optarg, "sticky"))
 				usage_error("--dax-inode: '%s' is not a rule (sticky)",
@@ -290,6 +304,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		usage_error("--fuzz-notify-rate needs --fuzz");
 	if (o->dax_inode_sticky && !o->cache_size)
 		usage_error("--dax-inode needs a window (--cache-size)");
+	if (o->dax_max_mappings && !o->cache_size)
+		usage_error("--dax-max-mappings needs a window (--cache-size)");
 	errno = 0;
 	if (stat(o->shared_dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		usage_error("--shared-dir %s: %s", o->shared_dir,
@@ -434,6 +450,7 @@ int main(int argc, char **argv)
 			strerror(errno));
 		goto out_dev;
 	}
+	vu_dev_set_max_mappings(dev, o.dax_max_mappings);
 	if (o.notify) {
 		int err = vu_dev_set_notify(dev, o.notify_source);
 

@@ -125,6 +125,8 @@ static const uint64_t vu_base_protocol_features =
 #define VU_HDR_SIZE	12
 #define VU_MAX_PAYLOAD	4096
 #define VU_MAX_FDS	8
+/* SET_MEM_TABLE's fixed table (VHOST_MEMORY_BASELINE_NREGIONS), one fd each */
+#define VU_BASELINE_REGIONS	8
 #define VU_CONFIG_MAX	256
 #define VU_CONFIG_HDR	12	/* offset, size, flags */
 /* struct virtio_fs_config: tag[36], num_request_queues, notify_buf_size */
@@ -179,7 +181,7 @@ struct vu_msg {
 				uint64_t size;
 				uint64_t uaddr;
 				uint64_t mmap_offset;
-			} regions[VQ_MAX_REGIONS];
+			} regions[VU_BASELINE_REGIONS];
 		} mem;
 		struct {
 			uint32_t offset;
@@ -274,6 +276,8 @@ struct vu_dev {
 	struct dax_window window;
 	unsigned int backend_stale;
 	bool dax_warned;
+	bool dax_full_warned;
+	unsigned int max_mappings;	/* --dax-max-mappings; 0: none */
 
 	/*
 	 * Files ever mapped into the window, by (st_dev, st_ino).  QEMU
@@ -291,6 +295,19 @@ struct vu_dev {
 		ino_t ino;
 	} *files;
 	size_t nfiles, files_cap;
+
+	/*
+	 * Those window regions, as QEMU listed them (control thread only),
+	 * and how many regions its table holds in all (theirs and mem's;
+	 * read by workers).  QEMU 11.1 asserts that the table stays within
+	 * VQ_MAX_REGIONS (vhost_user_add_remove_regions()) and aborts
+	 * otherwise, so a new window mapping is refused when it is full.
+	 */
+	struct vu_region_id {
+		uint64_t gpa, size, uaddr;
+	} window_regs[VQ_MAX_REGIONS];
+	unsigned int nwindow_regs;
+	unsigned int table_regions;
 };
 
 static void close_fd(int *fd)
@@ -307,6 +324,14 @@ static void vu_unmap_mem(struct vq_mem *mem)
 	for (unsigned int i = 0; i < mem->nregions; i++)
 		munmap(mem->regions[i].map_base, mem->regions[i].map_len);
 	mem->nregions = 0;
+}
+
+/* after a change to dev->mem or the window regions (control thread) */
+static void vu_count_regions(struct vu_dev *dev)
+{
+	__atomic_store_n(&dev->table_regions,
+			 dev->mem.nregions + dev->nwindow_regs,
+			 __ATOMIC_RELEASE);
 }
 
 /* ---- workers ---- */
@@ -1046,23 +1071,42 @@ static int vu_find_region(const struct vq_mem *mem, uint64_t gpa,
 	return -1;
 }
 
+static int vu_find_window_reg(const struct vu_dev *dev, uint64_t gpa,
+			      uint64_t size, uint64_t uaddr)
+{
+	for (unsigned int i = 0; i < dev->nwindow_regs; i++)
+		if (dev->window_regs[i].gpa == gpa &&
+		    dev->window_regs[i].size == size &&
+		    dev->window_regs[i].uaddr == uaddr)
+			return (int)i;
+	return -1;
+}
+
 /* ADD_MEM_REG: 0, 1 (refused), -1 (malformed) */
 static int vu_add_mem_reg(struct vu_dev *dev, struct vu_msg *m)
 {
+	uint64_t gpa = m->p.memreg.gpa, size = m->p.memreg.size;
+	uint64_t uaddr = m->p.memreg.uaddr;
+	bool window;
 	struct vq_region r;
 
 	if (!vu_expect(m, "ADD_MEM_REG", sizeof(m->p.memreg), 1))
 		return -1;
-	/* a DAX window mapping: we serve it, we need not read it */
-	if (vu_is_window_file(dev, m->fds[0]))
+	window = vu_is_window_file(dev, m->fds[0]);
+	if (vu_find_region(&dev->mem, gpa, size, uaddr) >= 0 ||
+	    vu_find_window_reg(dev, gpa, size, uaddr) >= 0)
 		return 0;
-	if (vu_find_region(&dev->mem, m->p.memreg.gpa, m->p.memreg.size,
-			   m->p.memreg.uaddr) >= 0)
-		return 0;
-	if (dev->mem.nregions == VQ_MAX_REGIONS) {
-		log_err("ADD_MEM_REG: more than %d guest memory regions",
+	if (dev->mem.nregions + dev->nwindow_regs >= VQ_MAX_REGIONS) {
+		log_err("ADD_MEM_REG: more than %d memory regions",
 			VQ_MAX_REGIONS);
 		return 1;
+	}
+	/* a DAX window mapping: we serve it, we need not read it */
+	if (window) {
+		dev->window_regs[dev->nwindow_regs++] =
+			(struct vu_region_id){ gpa, size, uaddr };
+		vu_count_regions(dev);
+		return 0;
 	}
 	if (vu_map_region(&r, m->p.memreg.gpa, m->p.memreg.size,
 			  m->p.memreg.uaddr, m->p.memreg.mmap_offset,
@@ -1071,6 +1115,7 @@ static int vu_add_mem_reg(struct vu_dev *dev, struct vu_msg *m)
 	/* workers read the table without locks: change it only while stopped */
 	vu_stop_all(dev);
 	dev->mem.regions[dev->mem.nregions++] = r;
+	vu_count_regions(dev);
 	log_debug("ADD_MEM_REG: gpa 0x%llx size 0x%llx",
 		  (unsigned long long)r.gpa, (unsigned long long)r.size);
 	return vu_update_all(dev);
@@ -1088,14 +1133,24 @@ static int vu_rem_mem_reg(struct vu_dev *dev, struct vu_msg *m)
 	}
 	i = vu_find_region(mem, m->p.memreg.gpa, m->p.memreg.size,
 			   m->p.memreg.uaddr);
-	if (i < 0)
-		return 0;	/* a window mapping, which we never mapped */
+	if (i < 0) {
+		/* a window mapping, which we never mapped, or nothing */
+		i = vu_find_window_reg(dev, m->p.memreg.gpa, m->p.memreg.size,
+				       m->p.memreg.uaddr);
+		if (i >= 0) {
+			dev->window_regs[i] =
+				dev->window_regs[--dev->nwindow_regs];
+			vu_count_regions(dev);
+		}
+		return 0;
+	}
 	vu_stop_all(dev);
 	vu_cancel_all(dev);
 	munmap(mem->regions[i].map_base, mem->regions[i].map_len);
 	memmove(&mem->regions[i], &mem->regions[i + 1],
 		(mem->nregions - (unsigned int)i - 1) * sizeof(mem->regions[0]));
 	mem->nregions--;
+	vu_count_regions(dev);
 	return vu_update_all(dev);
 }
 
@@ -1103,25 +1158,37 @@ static int vu_set_mem_table(struct vu_dev *dev, struct vu_msg *m)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	struct vq_mem mem = { 0 };
+	struct vu_region_id win[VU_BASELINE_REGIONS];
+	unsigned int nwin = 0;
 	uint32_t n = m->p.mem.nregions;
 
-	if (m->size < 8 || n > VQ_MAX_REGIONS ||
+	if (m->size < 8 || n > VU_BASELINE_REGIONS ||
 	    !vu_expect(m, "SET_MEM_TABLE", 8 + 32 * n, (int)n))
 		return -1;
 	/* the guest RAM part of the table: is it what we have? */
 	for (uint32_t i = 0; i < n; i++) {
 		struct vq_region *r = &mem.regions[mem.nregions];
 
-		if (vu_is_window_file(dev, m->fds[i]))
+		if (vu_is_window_file(dev, m->fds[i])) {
+			win[nwin++] = (struct vu_region_id){
+				m->p.mem.regions[i].gpa,
+				m->p.mem.regions[i].size,
+				m->p.mem.regions[i].uaddr,
+			};
 			continue;
+		}
 		r->gpa = m->p.mem.regions[i].gpa;
 		r->size = m->p.mem.regions[i].size;
 		r->uaddr = m->p.mem.regions[i].uaddr;
 		mem.nregions++;
 	}
+	/* the table replaces the whole list, window regions too */
+	memcpy(dev->window_regs, win, nwin * sizeof(win[0]));
+	dev->nwindow_regs = nwin;
+	vu_count_regions(dev);
 	if (mem.nregions && vu_same_regions(&mem, &dev->mem)) {
 		log_debug("SET_MEM_TABLE: guest RAM unchanged (%u window regions)",
-			  n - mem.nregions);
+			  nwin);
 		return 0;
 	}
 	memset(&mem, 0, sizeof(mem));
@@ -1165,6 +1232,7 @@ static int vu_set_mem_table(struct vu_dev *dev, struct vu_msg *m)
 	vu_cancel_all(dev);
 	vu_unmap_mem(&dev->mem);
 	dev->mem = mem;
+	vu_count_regions(dev);
 	return vu_update_all(dev);
 fail:
 	vu_unmap_mem(&mem);
@@ -1292,6 +1360,7 @@ static void vu_dax_forget(struct vu_dev *dev)
 	pthread_mutex_lock(&dev->dax_mu);
 	dax_window_clear(&dev->window);
 	dev->backend_stale = 0;
+	dev->dax_full_warned = false;
 	pthread_mutex_unlock(&dev->dax_mu);
 }
 
@@ -1532,6 +1601,37 @@ static void vu_dax_eof_restore(int fd, uint64_t end, const struct stat *st)
 			strerror(errno));
 }
 
+/*
+ * dax_mu held.  0, or -ENOSPC when a new mapping at [off, off + len) would
+ * take the front end's memory table past VQ_MAX_REGIONS (QEMU would abort
+ * on its assertion, the guest with it).  A request that replaces mappings
+ * (an upgrade to writable) adds none.  VU_SPARE_REGIONS stay for guest
+ * RAM changes and for other devices' mappings on their way.
+ */
+#define VU_SPARE_REGIONS	8
+static int vu_dax_room(struct vu_dev *dev, uint64_t off, uint64_t len)
+{
+	unsigned int used = __atomic_load_n(&dev->table_regions,
+					    __ATOMIC_ACQUIRE);
+	size_t first, count;
+
+	if (dax_window_covered(&dev->window, off, len, &first, &count) || count)
+		return 0;
+	/* a test's smaller table: ENOSPC comes without hundreds of ranges */
+	if (dev->max_mappings && dev->window.n >= dev->max_mappings) {
+		if (!dev->dax_full_warned)
+			log_warn("DAX: %zu mappings, the most --dax-max-mappings allows: new mappings refused (ENOSPC) until some go",
+				 dev->window.n);
+	} else if (used + VU_SPARE_REGIONS < VQ_MAX_REGIONS) {
+		return 0;
+	} else if (!dev->dax_full_warned) {
+		log_warn("DAX: the front end's memory table holds %u of %d regions, every window mapping takes one: new mappings refused (ENOSPC) until some go",
+			 used, VQ_MAX_REGIONS);
+	}
+	dev->dax_full_warned = true;
+	return -ENOSPC;
+}
+
 /* fs_dax_ops.map, from a queue worker */
 static int vu_dax_map(void *opaque, int fd, uint64_t fd_offset,
 		      uint64_t off, uint64_t len, bool writable)
@@ -1550,6 +1650,8 @@ static int vu_dax_map(void *opaque, int fd, uint64_t fd_offset,
 	err = vu_dax_ready(dev);
 	if (!err && !dax_window_range_ok(&dev->window, off, len))
 		err = -EINVAL;
+	if (!err)
+		err = vu_dax_room(dev, off, len);
 	/* the front end refuses to map over a mapping: unmap it first */
 	if (!err)
 		err = vu_dax_unmap_range(dev, off, len);
@@ -1601,6 +1703,11 @@ static int vu_dax_unmap(void *opaque, uint64_t off, uint64_t len)
 	return err;
 }
 
+void vu_dev_set_max_mappings(struct vu_dev *dev, unsigned int n)
+{
+	dev->max_mappings = n;
+}
+
 int vu_dev_set_window(struct vu_dev *dev, uint64_t size)
 {
 	long page = sysconf(_SC_PAGESIZE);
@@ -1628,6 +1735,8 @@ static void vu_disconnect(struct vu_dev *dev)
 	if (dev->notify)
 		vu_notify_clear(dev);
 	vu_unmap_mem(&dev->mem);
+	dev->nwindow_regs = 0;
+	vu_count_regions(dev);
 	vu_dax_forget(dev);
 	pthread_mutex_lock(&dev->dax_mu);
 	close_fd(&dev->backend_fd);
@@ -1715,8 +1824,8 @@ static int vu_dispatch(struct vu_dev *dev, struct vu_msg *m, bool *replied)
 		if (!vu_expect(m, "GET_MAX_MEM_SLOTS", 0, 0))
 			return -1;
 		*replied = true;
-		/* guest RAM takes VQ_MAX_REGIONS at most; window ones are free */
-		return vu_reply_u64(dev, m, 512);
+		/* the memory table holds as many (window mappings included) */
+		return vu_reply_u64(dev, m, VQ_MAX_REGIONS);
 	case VU_ADD_MEM_REG:
 		return vu_add_mem_reg(dev, m);
 	case VU_REM_MEM_REG:

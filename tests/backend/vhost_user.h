@@ -30,6 +30,14 @@ void vu_dev_free(struct vu_dev *dev);
 int vu_dev_set_window(struct vu_dev *dev, uint64_t size);
 
 /*
+ * At most n mappings in the window at once (0: as many as the front end's
+ * memory table has room for): a new one past them is refused with ENOSPC,
+ * as when QEMU's table is full, so tests see the guest's answer to that
+ * with a small window.
+ */
+void vu_dev_set_max_mappings(struct vu_dev *dev, unsigned int n);
+
+/*
  * --notify: offer VIRTIO_FS_F_NOTIFICATION, serve notify_buf_size in the
  * config space, add the notification queue (queue 1 when the driver acks
  * the feature: hiprio 0, notification 1, requests 2..; without the ack

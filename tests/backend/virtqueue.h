@@ -14,7 +14,12 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#define VQ_MAX_REGIONS	8	/* VHOST_MEMORY_BASELINE_NREGIONS */
+/*
+ * Guest memory regions: what vhost-user's GET_MAX_MEM_SLOTS announces and
+ * ADD_MEM_REG fills, QEMU's own ceiling (VHOST_USER_MAX_RAM_SLOTS).  Not
+ * only RAM: QEMU lists every DAX window mapping of every device too.
+ */
+#define VQ_MAX_REGIONS	512
 #define VQ_MAX_SIZE	32768	/* largest split ring the spec allows */
 /* iovecs per chain; a chain longer than this (after splitting buffers that
  * cross region boundaries) is rejected as malformed */

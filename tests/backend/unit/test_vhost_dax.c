@@ -281,6 +281,35 @@ static void test_vhost_window(struct t *t)
 		if (ram >= 0)
 			close(ram);
 	}
+	/* as many regions as announced (one is there), and not one more */
+	{
+		struct {
+			uint64_t pad, gpa, size, uaddr, off;
+		} reg = { 0, 0, 4096, 0, 0 };
+		int ram = memfd_create("ram", 0);
+		unsigned int i, added = 0, removed = 0;
+
+		T_CHECK(t, ram >= 0 && ftruncate(ram, 4096) == 0, "memfd");
+		for (i = 1; i <= 512; i++) {
+			reg.gpa = 0x40000000ull + i * 0x10000;
+			reg.uaddr = 0x7e0000000000ull + i * 0x10000;
+			if (i < 512)
+				added += ctl_set(37, &reg, sizeof(reg), ram) == 0;
+			else
+				T_CHECK(t, ctl_set(37, &reg, sizeof(reg), ram) == 1,
+					"ADD_MEM_REG of region 513 refused");
+		}
+		T_CHECK(t, added == 511, "ADD_MEM_REG up to 512 regions: %u added",
+			added + 1);
+		for (i = 1; i < 512; i++) {
+			reg.gpa = 0x40000000ull + i * 0x10000;
+			reg.uaddr = 0x7e0000000000ull + i * 0x10000;
+			removed += ctl_set(38, &reg, sizeof(reg), -1) == 0;
+		}
+		T_CHECK(t, removed == 511, "REM_MEM_REG of them: %u", removed);
+		if (ram >= 0)
+			close(ram);
+	}
 
 	/* GET_SHMEM_CONFIG: one region, the window, at shmid 0 */
 	send_msg(ctl, 44, 0, NULL, 0, -1);
@@ -345,6 +374,56 @@ static void test_vhost_window(struct t *t)
 	nseen = 0;
 	T_CHECK(t, map_req(t, e.nodeid, 0, 2 * MiB, false) == 0 &&
 		   seen[0].req == 9, "map after a refusal: %d", nseen);
+	/*
+	 * QEMU lists window mappings in its memory table too and aborts past
+	 * 512 regions: with the table full (one RAM region, 503 of the
+	 * window's, 8 spare) a new mapping is refused before QEMU hears of
+	 * it; an upgrade, which replaces one, is not; after one goes, maps
+	 * work again.
+	 */
+	{
+		struct {
+			uint64_t pad, gpa, size, uaddr, off;
+		} reg = { 0, 0, 2 * MiB, 0, 0 };
+		int wf = open(p, O_RDONLY);
+		unsigned int i, added = 0, removed = 0;
+
+		for (i = 0; i < 503; i++) {
+			reg.gpa = 0x800000000ull + i * 2 * MiB;
+			reg.uaddr = 0x7d0000000000ull + i * 2 * MiB;
+			added += ctl_set(37, &reg, sizeof(reg), wf) == 0;
+		}
+		T_CHECK(t, wf >= 0 && added == 503, "window regions: %u", added);
+		nseen = 0;
+		T_CHECK(t, map_req(t, e.nodeid, 2 * MiB, 2 * MiB, false) == -ENOSPC &&
+			   nseen == 0, "map with the table full: %d", nseen);
+		T_CHECK(t, map_req(t, e.nodeid, 0, 2 * MiB, true) == 0,
+			"upgrade with the table full");
+		T_CHECK(t, ctl_set(38, &reg, sizeof(reg), -1) == 0,
+			"REM_MEM_REG of a window region");
+		nseen = 0;
+		T_CHECK(t, map_req(t, e.nodeid, 2 * MiB, 2 * MiB, false) == 0 &&
+			   seen[0].req == 9, "map after a region went: %d", nseen);
+		for (i = 0; i < 502; i++) {
+			reg.gpa = 0x800000000ull + i * 2 * MiB;
+			reg.uaddr = 0x7d0000000000ull + i * 2 * MiB;
+			removed += ctl_set(38, &reg, sizeof(reg), -1) == 0;
+		}
+		T_CHECK(t, removed == 502, "REM_MEM_REG: %u", removed);
+		T_CHECK(t, unmap_req(t, e.nodeid, 2 * MiB, 2 * MiB) == 0,
+			"unmap");
+		if (wf >= 0)
+			close(wf);
+	}
+	/* --dax-max-mappings 1: the same answer with one mapping there */
+	vu_dev_set_max_mappings(dev, 1);
+	nseen = 0;
+	T_CHECK(t, map_req(t, e.nodeid, 2 * MiB, 2 * MiB, false) == -ENOSPC &&
+		   nseen == 0, "map past --dax-max-mappings: %d", nseen);
+	T_CHECK(t, map_req(t, e.nodeid, 0, 2 * MiB, false) == 0,
+		"remap within --dax-max-mappings");
+	vu_dev_set_max_mappings(dev, 0);
+	nseen = 0;
 	/* garbage on the channel: an error, the channel is dropped */
 	garbage = true;
 	T_CHECK(t, map_req(t, e.nodeid, 8 * MiB, 2 * MiB, false) == -EIO,
