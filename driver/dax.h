@@ -44,6 +44,8 @@ const char *vng_dax_unusable(struct vng_conn *conn);
 /* inode.c: a regular file's inode is set up / evicted */
 void vng_dax_inode_init(struct inode *inode, const struct fuse_attr *attr);
 void vng_dax_evict(struct inode *inode);
+/* inode.c: new attributes of a regular file (dax=inode: has its mode moved?) */
+void vng_dax_attr_changed(struct inode *inode, const struct fuse_attr *attr);
 
 /*
  * inode.c (truncate), file.c (punch hole): blocks new faults and waits

@@ -58,6 +58,10 @@ void vng_dax_evict(struct inode *inode)
 {
 }
 
+void vng_dax_attr_changed(struct inode *inode, const struct fuse_attr *attr)
+{
+}
+
 int vng_dax_block_faults(struct inode *inode, loff_t start, loff_t end)
 {
 	return 0;

@@ -477,6 +477,25 @@ void vng_dax_inode_init(struct inode *inode, const struct fuse_attr *attr)
 	set_bit(VNG_I_DAX, &vi->state);
 }
 
+/*
+ * dax=inode: the host now wants the other mode for this file
+ * (FUSE_ATTR_DAX moved: the in-repo backend's chmod +t rule, say).  The
+ * mode is fixed while the inode lives, so it goes at its last use instead
+ * of staying cached until memory pressure (fs/fuse does the same): the
+ * next lookup reads it in with the new mode.  Not under vi->lock:
+ * d_mark_dontcache() takes the inode's and its dentries' locks.
+ */
+void vng_dax_attr_changed(struct inode *inode, const struct fuse_attr *attr)
+{
+	struct vng_sb *vsb = vng_sb(inode->i_sb);
+	bool want = attr->flags & FUSE_ATTR_DAX;
+
+	if (vsb->opts.dax != VNG_DAX_INODE || !vng_dax_of_conn(vsb->conn))
+		return;
+	if (want != !!vng_i(inode)->dax)
+		d_mark_dontcache(inode);
+}
+
 void vng_dax_evict(struct inode *inode)
 {
 	struct vng_inode *vi = vng_i(inode);

@@ -527,6 +527,8 @@ struct vng_hc_name {
 	bool old_isdir;
 	bool events;		/* its watchers hear of this change */
 	bool ask;		/* a LOOKUP serves its events */
+	/* the node is new to its watchers though the dcache had it */
+	bool news;
 	int err;		/* the LOOKUP's: 0, -ENOENT, else unknown */
 	u64 attr_version;	/* conn->attr_version before the LOOKUP */
 	struct fuse_entry_out out;	/* nodeid != 0: a reference we own */
@@ -711,7 +713,7 @@ static void vng_hc_name_events(struct vng_conn *conn, struct super_block *sb,
 		vng_hc_report_delete_sb(conn, sb, del, sure);
 	if (!n->events || !known)
 		goto out;
-	if (now && vng_nodeid(now) != n->old) {
+	if (now && (vng_nodeid(now) != n->old || n->news)) {
 		vng_hc_name_event(conn, FS_CREATE |
 				  (S_ISDIR(now->i_mode) ? FS_ISDIR : 0),
 				  dir, name, now, 0);
@@ -731,8 +733,9 @@ out:
 /* Superblocks one INVAL_ENTRY follows on the stack; more is rare (submounts). */
 #define VNG_HC_NAMES_STACK	4
 
-int vng_host_inval_entry(struct vng_conn *conn, struct super_block *from,
-			 u64 parent, const struct qstr *name, bool expire_only)
+static int vng_hc_inval_entry(struct vng_conn *conn, struct super_block *from,
+			      u64 parent, const struct qstr *name,
+			      bool expire_only, bool news)
 {
 	struct vng_hostchange *hc = &conn->hostchange;
 	struct vng_hc_name stack[VNG_HC_NAMES_STACK], *n = stack;
@@ -776,6 +779,8 @@ int vng_host_inval_entry(struct vng_conn *conn, struct super_block *from,
 	memset(n, 0, max * sizeof(*n));
 	asks = vng_hc_inval_names(conn, from, parent, name, expire_only,
 				  !!del, n, max, &nr);
+	for (i = 0; i < nr; i++)
+		n[i].news = news && n[i].sb == from;
 	if (nr)
 		err = 0;
 	mutex_unlock(&conn->sb_lock);
@@ -840,6 +845,18 @@ out:
 		kfree(n);
 	kfree(del);
 	return err;
+}
+
+int vng_host_inval_entry(struct vng_conn *conn, struct super_block *from,
+			 u64 parent, const struct qstr *name, bool expire_only)
+{
+	return vng_hc_inval_entry(conn, from, parent, name, expire_only, false);
+}
+
+int vng_host_new_entry(struct vng_conn *conn, struct super_block *from,
+		       u64 parent, const struct qstr *name)
+{
+	return vng_hc_inval_entry(conn, from, parent, name, false, true);
 }
 
 /* ---- FUSE_NOTIFY_DELETE ----------------------------------------------- */

@@ -101,6 +101,14 @@ int vng_host_inval_entry(struct vng_conn *conn, struct super_block *from,
 			 bool expire_only);
 
 /*
+ * The same, for a name its caller knows is new to @from's watchers (a
+ * poller's new name): IN_CREATE fires for the node found even when @from's
+ * dcache had it already (a lookup or readdir of the guest's met it first).
+ */
+int vng_host_new_entry(struct vng_conn *conn, struct super_block *from,
+		       u64 parent, const struct qstr *name);
+
+/*
  * FUSE_NOTIFY_DELETE: @name in @parent, which was @child, is gone.  Fires
  * IN_DELETE (or the IN_MOVED_FROM half of a move, when the next call is
  * the INVAL_ENTRY that names @child elsewhere).  @child 0: the caller

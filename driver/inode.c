@@ -325,6 +325,8 @@ static void __vng_change_attributes(struct inode *inode,
 	/* a directory changed behind our back: its listing is stale */
 	if (dir_moved)
 		vng_dircache_invalidate(inode);
+	if (S_ISREG(inode->i_mode))
+		vng_dax_attr_changed(inode, attr);
 	if (!S_ISREG(inode->i_mode) || (local & STATX_SIZE) || force_size)
 		return;
 	/* DAX hook: the data is the host's page cache; only a cut matters */

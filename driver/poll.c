@@ -38,7 +38,14 @@
  *   A host change racing with a guest change of the same inode in the same
  *     tick can thus go unreported; never the other way round.
  *
- * Cost and memory are bounded: VNG_POLL_MAX_WATCHED watched inodes per
+ * Cost and memory are bounded: a tick sends VNG_POLL_BUDGET requests for
+ * its polls (a listing in progress is finished) and VNG_POLL_REPORT_BUDGET
+ * LOOKUPs for its reports (an event needs its child), where a host burst
+ * (an untar, a checkout) would cost one per name: a new name or a changed
+ * child past that budget is left for a later tick (the snapshot keeps the
+ * name marked unreported, or the child's old attributes, so the next
+ * listing finds it again); removals and moves are never left (a move's
+ * halves go together).  At most VNG_POLL_MAX_WATCHED watched inodes per
  * superblock, VNG_POLL_DIR_MAX entries per directory snapshot (a larger
  * directory is polled for its own attributes only, and the kernel log says
  * so once) and VNG_POLL_ENTRIES_MAX entries in all snapshots.  A snapshot is
@@ -65,6 +72,8 @@
 
 /* requests per tick (a directory listing in progress is finished) */
 #define VNG_POLL_BUDGET		32
+/* LOOKUPs per tick for the reports (new names, children without dentry) */
+#define VNG_POLL_REPORT_BUDGET	256
 #define VNG_POLL_MAX_WATCHED	1024
 #define VNG_POLL_DIR_MAX	4096
 #define VNG_POLL_ENTRIES_MAX	65536
@@ -102,6 +111,10 @@ struct vng_snap_ent {
 	u32 local_changes;	/* of the guest's inode, when it had one */
 	bool has_attr;
 	bool guest_had;		/* the guest had an inode for it */
+	/* a new name past a tick's report budget: compared as not there */
+	bool unreported;
+	/* attributes put back past the budget: found again, not anew */
+	bool attr_deferred;
 	u8 type;		/* DT_* */
 	u8 len;
 	char name[];
@@ -142,6 +155,7 @@ enum vng_change_kind {
 	VNG_CH_REMOVED,		/* a name is gone */
 	VNG_CH_ADDED,		/* a name is new or names another node */
 	VNG_CH_ATTR,		/* a child's attributes moved */
+	VNG_CH_WATCHED,		/* a watched file without dentry moved */
 };
 
 struct vng_change {
@@ -150,6 +164,18 @@ struct vng_change {
 	enum vng_pdiff diff;	/* VNG_CH_ATTR */
 	/* ADDED, ATTR: the entry in the new snapshot */
 	struct vng_snap_ent *ent;
+	/* ATTR: the old snapshot's attributes, put back when deferred */
+	struct vng_pattr was;
+	/* ADDED, ATTR, REMOVED: found before, deferred by a tick's budget */
+	bool again;
+	/*
+	 * ADDED: a guest dentry of this node is no guest creation (the
+	 * guest did not change the directory, or the name was deferred):
+	 * the guest met it in a lookup or readdir, with no event yet
+	 */
+	bool met_is_news;
+	/* WATCHED: its watch (kept until the next tick) */
+	struct vng_watch *w;
 	u64 parent;
 	u64 nodeid;		/* added: the new node; removed: the old one */
 	/* which node nodeid was (it may have been given back since) */
@@ -602,9 +628,10 @@ static int vng_poll_list(struct vng_poll *p, struct inode *dir,
 
 /* ---- directory differences --------------------------------------------- */
 
+/* again: found before and deferred (not counted twice) */
 static struct vng_change *vng_change_add(struct vng_poll *p, u64 parent,
 					 struct vng_snap_ent *e,
-					 enum vng_change_kind kind)
+					 enum vng_change_kind kind, bool again)
 {
 	struct vng_change *c;
 
@@ -621,29 +648,43 @@ static struct vng_change *vng_change_add(struct vng_poll *p, u64 parent,
 	memcpy(c->buf, e->name, e->len);
 	c->name = (struct qstr)QSTR_INIT(c->buf, e->len);
 	list_add_tail(&c->entry, &p->changes);
-	atomic64_inc(&vng_poll_stats(p)->differences);
+	if (!again)
+		atomic64_inc(&vng_poll_stats(p)->differences);
 	return c;
 }
 
-/* The guest's positive dentry of e's name in parent, or NULL (referenced). */
-static struct inode *vng_dcache_inode(struct dentry *parent,
-				      const struct vng_snap_ent *e)
+/* The guest's dentry of name in parent, or NULL (referenced). */
+static struct dentry *vng_dcache_dentry(struct dentry *parent,
+					const struct qstr *name)
 {
-	struct qstr name = QSTR_INIT(e->name, e->len);
-	struct dentry *dentry;
-	struct inode *inode = NULL;
+	struct qstr q = QSTR_INIT(name->name, name->len);
 
 	if (!parent)
 		return NULL;
 	/* our dentries have no d_hash: the default hash */
-	name.hash = full_name_hash(parent, name.name, name.len);
-	dentry = d_lookup(parent, &name);
-	if (!dentry)
-		return NULL;
-	if (d_really_is_positive(dentry))
+	q.hash = full_name_hash(parent, q.name, q.len);
+	return d_lookup(parent, &q);
+}
+
+/* The inode of the guest's positive dentry of name, or NULL (referenced). */
+static struct inode *vng_dcache_name_inode(struct dentry *parent,
+					   const struct qstr *name)
+{
+	struct dentry *dentry = vng_dcache_dentry(parent, name);
+	struct inode *inode = NULL;
+
+	if (dentry && d_really_is_positive(dentry))
 		inode = igrab(d_inode(dentry));
 	dput(dentry);
 	return inode;
+}
+
+static struct inode *vng_dcache_inode(struct dentry *parent,
+				      const struct vng_snap_ent *e)
+{
+	struct qstr name = QSTR_INIT(e->name, e->len);
+
+	return vng_dcache_name_inode(parent, &name);
 }
 
 /*
@@ -704,6 +745,7 @@ static void vng_child_diff(struct vng_poll *p, u64 parent,
 		if (vng_poll_busy(inode) || !inode_trylock_shared(inode)) {
 			/* compare again next tick */
 			n->attr = o->attr;
+			n->attr_deferred = o->attr_deferred;
 			iput(inode);
 			return;
 		}
@@ -714,64 +756,105 @@ static void vng_child_diff(struct vng_poll *p, u64 parent,
 	iput(inode);
 	if (quiet)
 		return;
-	c = vng_change_add(p, parent, n, VNG_CH_ATTR);
+	c = vng_change_add(p, parent, n, VNG_CH_ATTR, o->attr_deferred);
 	if (c) {
 		c->diff = diff;
 		c->ent = n;
+		c->was = o->attr;
+		c->again = o->attr_deferred;
 	}
+}
+
+static bool vng_listing_unreported(const struct vng_listing *l)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->nr; i++)
+		if (l->ents[i]->unreported)
+			return true;
+	return false;
 }
 
 /*
  * Queues the differences between the old and new listing of dir.  The
  * caller holds dir's i_rwsem shared.  guest_acted: the guest changed the
  * directory since the old listing; the dcache tells which differences are
- * its own.  Returns whether the names differ at all (reported or not).
+ * its own.  A name the old listing has but never reported (over a tick's
+ * report budget) is new still, or, gone again, only worth a removal when
+ * the guest met it meanwhile.  Returns whether the names differ at all
+ * (reported or not).
  */
 static bool vng_dir_diff(struct vng_poll *p, struct inode *dir,
 			 struct vng_listing *old, struct vng_listing *new,
 			 bool guest_acted)
 {
-	struct dentry *parent = guest_acted ? d_find_alias(dir) : NULL;
+	struct dentry *parent = NULL;
 	u64 pnode = vng_nodeid(dir);
 	unsigned int i = 0, j = 0;
-	bool differs = false;
+	bool differs = false, trust;
 	struct inode *inode;
+
+	if (guest_acted || vng_listing_unreported(old))
+		parent = d_find_alias(dir);
+	/* without the directory's dentry every difference is the host's */
+	trust = guest_acted && parent;
 
 	while (i < old->nr || j < new->nr) {
 		struct vng_snap_ent *o = i < old->nr ? old->ents[i] : NULL;
 		struct vng_snap_ent *n = j < new->nr ? new->ents[j] : NULL;
 		int c = !o ? 1 : !n ? -1 : vng_ent_cmp(&o, &n);
 
-		if (c == 0 && vng_same_node(o, n)) {
+		if (c == 0 && vng_same_node(o, n) && !o->unreported) {
 			vng_child_diff(p, pnode, o, n);
 			i++;
 			j++;
 			continue;
 		}
-		differs = true;
+		/* a name still unreported is no news to a cached listing */
+		if (!(c == 0 && o->unreported && vng_same_node(o, n)))
+			differs = true;
 		/*
 		 * A name that now means another node is only an addition:
 		 * a local rename over a name reports no delete of it either.
 		 */
 		if (c < 0) {
+			bool held;
+
 			inode = parent ? vng_dcache_inode(parent, o) : NULL;
-			if (!parent || (inode && vng_ent_is(inode, o)))
-				vng_change_add(p, pnode, o, VNG_CH_REMOVED);
+			held = inode && vng_ent_is(inode, o);
+			/* unreported: news only to a guest that met it */
+			if (o->unreported ? held : !trust || held) {
+				struct vng_change *ch;
+
+				ch = vng_change_add(p, pnode, o,
+						    VNG_CH_REMOVED, false);
+				if (ch)
+					ch->again = o->unreported;
+			}
 			iput(inode);
 			i++;
 		}
-		if (c == 0)
-			i++;
 		if (c >= 0) {
-			inode = parent ? vng_dcache_inode(parent, n) : NULL;
-			if (!parent || !inode || !vng_ent_is(inode, n)) {
+			bool again = c == 0 && o->unreported &&
+				     vng_same_node(o, n);
+
+			inode = trust ? vng_dcache_inode(parent, n) : NULL;
+			/* a guest lookup meanwhile made no event */
+			if (again || !trust || !inode ||
+			    !vng_ent_is(inode, n)) {
 				struct vng_change *ch;
 
-				ch = vng_change_add(p, pnode, n, VNG_CH_ADDED);
-				if (ch)
+				ch = vng_change_add(p, pnode, n, VNG_CH_ADDED,
+						    again);
+				if (ch) {
 					ch->ent = n;
+					ch->again = again;
+					ch->met_is_news = again || !guest_acted;
+				}
 			}
 			iput(inode);
+			if (c == 0)
+				i++;
 			j++;
 		}
 	}
@@ -840,21 +923,28 @@ static struct dentry *vng_poll_instantiate(struct vng_poll *p,
  * watchers, as fsnotify_parent() would have sent it (hostchange.c was
  * told to stay silent, or the child's watchers would hear it twice).
  */
-static void vng_poll_parent_event(struct vng_poll *p, struct vng_change *c,
-				  struct inode *inode)
+static void vng_poll_child_event(struct vng_poll *p, struct inode *dir,
+				 const struct qstr *name, struct inode *inode,
+				 enum vng_pdiff diff)
 {
-	u32 mask = c->diff == VNG_DATA ? FS_MODIFY : FS_ATTRIB;
-	struct inode *dir;
+	u32 mask = diff == VNG_DATA ? FS_MODIFY : FS_ATTRIB;
 
 	if (!vng_fsnotify_sb_watched(p->sb))
 		return;
-	dir = vng_poll_ilookup(p, c->parent);
 	if (dir)
 		fsnotify(mask | FS_EVENT_ON_CHILD, inode, FSNOTIFY_EVENT_INODE,
-			 dir, &c->name, inode, 0);
+			 dir, name, inode, 0);
 	else
 		fsnotify_inode(inode, mask);
 	atomic64_inc(&p->conn->watch->events);
+}
+
+static void vng_poll_parent_event(struct vng_poll *p, struct vng_change *c,
+				  struct inode *inode)
+{
+	struct inode *dir = vng_poll_ilookup(p, c->parent);
+
+	vng_poll_child_event(p, dir, &c->name, inode, c->diff);
 	iput(dir);
 }
 
@@ -928,6 +1018,57 @@ static void vng_absorb_end(struct vng_poll *p, struct vng_absorb *a)
 	iput(inode);
 }
 
+/*
+ * A new name whose node the guest met before its report (a readdir or a
+ * stat since the listing, or since the tick that deferred it):
+ * INVAL_ENTRY would find nothing new there and stay silent, but the
+ * watchers were never told of it.  Fires the CREATE from the dcache, with
+ * no request; false when the guest has no dentry of that node.
+ */
+static bool vng_poll_late_create(struct vng_poll *p, struct vng_change *c)
+{
+	struct inode *dir = vng_poll_ilookup(p, c->parent), *inode = NULL;
+	struct dentry *parent = dir ? d_find_alias(dir) : NULL;
+	bool met = false;
+
+	inode = vng_dcache_name_inode(parent, &c->name);
+	if (inode && vng_change_is(inode, c)) {
+		met = true;
+		if (vng_fsnotify_sb_watched(p->sb)) {
+			fsnotify_name(FS_CREATE |
+				      (S_ISDIR(inode->i_mode) ? FS_ISDIR : 0),
+				      inode, FSNOTIFY_EVENT_INODE, dir,
+				      &c->name, 0);
+			atomic64_inc(&p->conn->watch->events);
+		}
+		vng_poll_fired(p, 0);
+	}
+	iput(inode);
+	dput(parent);
+	iput(dir);
+	return met;
+}
+
+/*
+ * A name left for a later tick: the guest's dentry of it, negative (ls
+ * would list a name stat cannot find) or of the node it meant before (a
+ * checkout, an editor's save by rename), must not stand meanwhile: it
+ * expires, and its next use asks the host.  No request, no lock, as
+ * hostchange.c's expire-only INVAL_ENTRY: d_time is one word.
+ */
+static void vng_poll_expire_name(struct vng_poll *p, struct vng_change *c)
+{
+	struct inode *dir = vng_poll_ilookup(p, c->parent);
+	struct dentry *parent = dir ? d_find_alias(dir) : NULL;
+	struct dentry *dentry = vng_dcache_dentry(parent, &c->name);
+
+	if (dentry)
+		WRITE_ONCE(dentry->d_time, 0);
+	dput(dentry);
+	dput(parent);
+	iput(dir);
+}
+
 /* A removal, and right after it the same node's new name if it moved. */
 static void vng_report_removal(struct vng_poll *p, struct vng_change *c,
 			       int *budget)
@@ -939,11 +1080,15 @@ static void vng_report_removal(struct vng_poll *p, struct vng_change *c,
 	struct vng_absorb a;
 
 	c->done = true;
+	/* met by the guest before its creation was reported: both happened */
+	if (c->again)
+		vng_poll_late_create(p, c);
 	to = vng_find_added(p, c);
 	child = vng_removed_nodeid(p, c, to, budget);
 	if (!c->nodeid) {
 		/* READDIR gave no nodeid: the name alone says it */
 		err = vng_host_inval_entry(p->conn, p->sb, c->parent, &c->name, false);
+		vng_poll_sent(p, budget);
 		vng_poll_fired(p, err);
 		return;
 	}
@@ -954,6 +1099,7 @@ static void vng_report_removal(struct vng_poll *p, struct vng_change *c,
 		to->done = true;
 		err = vng_host_inval_entry(p->conn, p->sb, to->parent, &to->name,
 					   false);
+		vng_poll_sent(p, budget);
 		vng_poll_fired(p, err);
 	}
 	vng_absorb_end(p, &a);
@@ -981,21 +1127,178 @@ static bool vng_fresh(struct vng_poll *p, u64 ino)
 	return false;
 }
 
+/* Left for a later tick: the next listing finds it again. */
+static void vng_defer(struct vng_poll *p, struct vng_change *c)
+{
+	if (c->kind == VNG_CH_ADDED) {
+		c->ent->unreported = true;
+		vng_poll_expire_name(p, c);
+	} else {
+		c->ent->attr = c->was;
+		c->ent->attr_deferred = true;
+	}
+	atomic64_inc(&vng_poll_stats(p)->deferred);
+}
+
+static void vng_report_added(struct vng_poll *p, struct vng_change *c,
+			     int *budget)
+{
+	struct vng_absorb a;
+	int err;
+
+	/* met by the guest already: the event needs no request, no budget */
+	if (!c->met_is_news || !vng_poll_late_create(p, c)) {
+		if (*budget <= 0) {
+			vng_defer(p, c);
+			return;
+		}
+		vng_absorb_begin(p, &a, c->ent);
+		/* its LOOKUP (the new child, for the event) */
+		if (c->met_is_news)
+			err = vng_host_new_entry(p->conn, p->sb, c->parent,
+						 &c->name);
+		else
+			err = vng_host_inval_entry(p->conn, p->sb, c->parent,
+						   &c->name, false);
+		vng_poll_sent(p, budget);
+		vng_poll_fired(p, err);
+		vng_absorb_end(p, &a);
+	}
+	if (c->type == DT_DIR && c->ino)
+		vng_fresh_add(p, c->ino);
+}
+
+/* A child's attributes moved (its directory's listing says so). */
+static void vng_report_child_attr(struct vng_poll *p, struct vng_change *c,
+				  int *budget)
+{
+	struct fuse_entry_out out;
+	struct vng_absorb a;
+	struct dentry *dentry;
+	struct inode *inode;
+
+	/* the listing's nodeid, while it is still that node's */
+	inode = vng_change_inode(p, c);
+	dentry = inode ? d_find_alias(inode) : NULL;
+	/* with the inode, the event needs no LOOKUP (see below) */
+	if (!dentry && !inode && *budget <= 0) {
+		vng_defer(p, c);
+		return;
+	}
+	if (!dentry && *budget > 0) {
+		dentry = vng_poll_instantiate(p, c, budget);
+		/* the name may mean another node by now */
+		if (dentry && (d_really_is_negative(dentry) ||
+			       (inode && d_inode(dentry) != inode) ||
+			       !vng_change_is(d_inode(dentry), c))) {
+			dput(dentry);
+			dentry = NULL;
+		}
+		if (dentry && !inode)
+			inode = igrab(d_inode(dentry));
+	}
+	/* the event needs the child: an inode at least */
+	if (!inode && !dentry &&
+	    !vng_lookup_name(p->sb, c->parent, &c->name, &out, &inode)) {
+		vng_poll_sent(p, budget);
+		if (inode && !vng_change_is(inode, c)) {
+			iput(inode);
+			inode = NULL;
+		}
+	}
+	if (inode) {
+		vng_absorb_begin(p, &a, c->ent);
+		vng_report_attr(p, vng_nodeid(inode), c->diff, !!dentry);
+		vng_absorb_end(p, &a);
+		if (!dentry)
+			vng_poll_parent_event(p, c, inode);
+	}
+	dput(dentry);
+	iput(inode);
+}
+
 /*
- * Reports the tick's changes: removals first, each followed at once by the
- * addition of the same node elsewhere (a move), then the other additions,
- * then attribute changes.
+ * A watched file's change with no dentry to carry it to its directory's
+ * watchers (a watch pins the inode, not its name: drop_caches, memory
+ * pressure prune it), reported once the tick's names are: a watched
+ * directory whose snapshot names the file gets the event from here, one
+ * event for both (the directory's own poll leaves a watched child to
+ * this one).  Names still unreported are no name yet.
+ */
+static void vng_report_watched(struct vng_poll *p, struct vng_change *c)
+{
+	struct inode *inode = c->w->inode;
+	struct vng_snap_ent *e;
+	struct vng_watch *d;
+	struct qstr name;
+	unsigned int i;
+	u32 pre;
+
+	pre = vng_local_changes(inode);
+	list_for_each_entry(d, &p->watches, entry) {
+		if (!d->inode || !d->listed || !S_ISDIR(d->inode->i_mode))
+			continue;
+		for (i = 0; i < d->snap.nr; i++) {
+			e = d->snap.ents[i];
+			if (e->unreported || !vng_ent_is(inode, e))
+				continue;
+			name = (struct qstr)QSTR_INIT(e->name, e->len);
+			vng_report_attr(p, c->w->nodeid, c->diff, false);
+			vng_poll_child_event(p, d->inode, &name, inode,
+					     c->diff);
+			goto out;
+		}
+	}
+	vng_report_attr(p, c->w->nodeid, c->diff, true);
+out:
+	/* the report's own invalidation is not a change of the guest's */
+	c->w->local_changes += vng_local_changes(inode) - pre;
+}
+
+/*
+ * A watched file without dentry whose name this tick's listings lost (the
+ * host wrote it, then removed or moved it): its change is told under the
+ * old name, before the removal, as a local write then rm would be.
+ */
+static void vng_report_watched_gone(struct vng_poll *p, struct vng_change *c)
+{
+	struct inode *inode = c->w->inode, *dir;
+	struct vng_change *r;
+	u32 pre;
+
+	list_for_each_entry(r, &p->changes, entry) {
+		if (r->kind != VNG_CH_REMOVED || r->done ||
+		    !vng_change_is(inode, r))
+			continue;
+		pre = vng_local_changes(inode);
+		vng_report_attr(p, c->w->nodeid, c->diff, false);
+		dir = vng_poll_ilookup(p, r->parent);
+		vng_poll_child_event(p, dir, &r->name, inode, c->diff);
+		iput(dir);
+		c->w->local_changes += vng_local_changes(inode) - pre;
+		c->done = true;
+		return;
+	}
+}
+
+/*
+ * Reports the tick's changes: removals first (a watched file's own change
+ * before its name goes), each followed at once by the addition of the
+ * same node elsewhere (a move), then the other additions and attribute
+ * changes (those left by earlier ticks first), then the changes of watched
+ * files without dentry.  Additions and attribute
+ * changes that need a LOOKUP wait for a later tick once budget (LOOKUPs)
+ * is spent; removals and moves do not wait (a move costs two LOOKUPs).
  */
 static void vng_report_changes(struct vng_poll *p, int *budget)
 {
 	bool progress, last_pass = false;
 	struct vng_change *c, *tmp;
-	struct fuse_entry_out out;
-	struct vng_absorb a;
-	struct dentry *dentry;
-	struct inode *inode;
-	int err;
 
+	/* a watched file's change goes before its name does (write, rm) */
+	list_for_each_entry(c, &p->changes, entry)
+		if (c->kind == VNG_CH_WATCHED)
+			vng_report_watched_gone(p, c);
 	/* a directory's entries go before it, as a local rm -r reports */
 	do {
 		progress = false;
@@ -1009,53 +1312,22 @@ static void vng_report_changes(struct vng_poll *p, int *budget)
 		}
 		last_pass = !progress && !last_pass;
 	} while (progress || last_pass);
-	list_for_each_entry(c, &p->changes, entry) {
-		if (c->kind != VNG_CH_ADDED || c->done)
-			continue;
-		vng_absorb_begin(p, &a, c->ent);
-		err = vng_host_inval_entry(p->conn, p->sb, c->parent, &c->name, false);
-		vng_poll_fired(p, err);
-		vng_absorb_end(p, &a);
-		if (c->type == DT_DIR && c->ino)
-			vng_fresh_add(p, c->ino);
-	}
-	list_for_each_entry(c, &p->changes, entry) {
-		if (c->kind != VNG_CH_ATTR)
-			continue;
-		/* the listing's nodeid, while it is still that node's */
-		inode = vng_change_inode(p, c);
-		dentry = inode ? d_find_alias(inode) : NULL;
-		if (!dentry) {
-			dentry = vng_poll_instantiate(p, c, budget);
-			/* the name may mean another node by now */
-			if (dentry && (d_really_is_negative(dentry) ||
-				       (inode && d_inode(dentry) != inode) ||
-				       !vng_change_is(d_inode(dentry), c))) {
-				dput(dentry);
-				dentry = NULL;
-			}
-			if (dentry && !inode)
-				inode = igrab(d_inode(dentry));
-		}
-		/* the event needs the child: an inode at least */
-		if (!inode && !dentry &&
-		    !vng_lookup_name(p->sb, c->parent, &c->name, &out, &inode)) {
-			vng_poll_sent(p, budget);
-			if (inode && !vng_change_is(inode, c)) {
-				iput(inode);
-				inode = NULL;
-			}
-		}
-		if (inode) {
-			vng_absorb_begin(p, &a, c->ent);
-			vng_report_attr(p, vng_nodeid(inode), c->diff, !!dentry);
-			vng_absorb_end(p, &a);
-			if (!dentry)
-				vng_poll_parent_event(p, c, inode);
-		}
-		dput(dentry);
-		iput(inode);
-	}
+	/* left by earlier ticks first, or a steady burst could starve them */
+	list_for_each_entry(c, &p->changes, entry)
+		if (c->kind == VNG_CH_ADDED && !c->done && c->again)
+			vng_report_added(p, c, budget);
+	list_for_each_entry(c, &p->changes, entry)
+		if (c->kind == VNG_CH_ATTR && c->again)
+			vng_report_child_attr(p, c, budget);
+	list_for_each_entry(c, &p->changes, entry)
+		if (c->kind == VNG_CH_ADDED && !c->done && !c->again)
+			vng_report_added(p, c, budget);
+	list_for_each_entry(c, &p->changes, entry)
+		if (c->kind == VNG_CH_ATTR && !c->again)
+			vng_report_child_attr(p, c, budget);
+	list_for_each_entry(c, &p->changes, entry)
+		if (c->kind == VNG_CH_WATCHED && !c->done)
+			vng_report_watched(p, c);
 	list_for_each_entry_safe(c, tmp, &p->changes, entry) {
 		list_del(&c->entry);
 		kfree(c);
@@ -1136,6 +1408,32 @@ static void vng_poll_dir(struct vng_poll *p, struct vng_watch *w, u32 before,
 	w->listed = true;
 }
 
+/*
+ * A watched file's change when the file has no dentry: queued for the end
+ * of the tick (vng_report_watched()); false when it has one (hostchange.c
+ * reaches the directory's watchers through it) or on no memory.
+ */
+static bool vng_poll_queue_watched(struct vng_poll *p, struct vng_watch *w,
+				   struct inode *inode, enum vng_pdiff diff)
+{
+	struct dentry *alias = d_find_alias(inode);
+	struct vng_change *c;
+
+	if (alias) {
+		dput(alias);
+		return false;
+	}
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return false;
+	c->kind = VNG_CH_WATCHED;
+	c->diff = diff;
+	c->w = w;
+	c->nodeid = w->nodeid;
+	list_add_tail(&c->entry, &p->changes);
+	return true;
+}
+
 static void vng_poll_one(struct vng_poll *p, struct vng_watch *w,
 			 int *budget)
 {
@@ -1178,7 +1476,8 @@ static void vng_poll_one(struct vng_poll *p, struct vng_watch *w,
 	pre = vng_local_changes(inode);
 	if (diff != VNG_SAME) {
 		atomic64_inc(&vng_poll_stats(p)->differences);
-		vng_report_attr(p, w->nodeid, diff, true);
+		if (!vng_poll_queue_watched(p, w, inode, diff))
+			vng_report_attr(p, w->nodeid, diff, true);
 	}
 	/* the report's own invalidation is not a change of the guest's */
 	w->local_changes = before + (vng_local_changes(inode) - pre);
@@ -1191,7 +1490,7 @@ static void vng_poll_tick(struct work_struct *work)
 	struct vng_poll *p = container_of(to_delayed_work(work),
 					  struct vng_poll, work);
 	struct vng_watch *w, *tmp;
-	int budget = VNG_POLL_BUDGET;
+	int budget = VNG_POLL_BUDGET, lookups = VNG_POLL_REPORT_BUDGET;
 	unsigned int n, i, visited = 0;
 
 	/* aborted or the device left: nothing to ask any more */
@@ -1217,7 +1516,7 @@ static void vng_poll_tick(struct work_struct *work)
 	list_for_each_entry(w, &p->watches, entry)
 		if (w->polled)
 			w->lc_pre = vng_local_changes(w->inode);
-	vng_report_changes(p, &budget);
+	vng_report_changes(p, &lookups);
 
 	list_for_each_entry(w, &p->watches, entry) {
 		if (!w->inode)

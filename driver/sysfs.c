@@ -223,17 +223,28 @@ static ssize_t poll_reported_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%lld\n", atomic64_read(&st->reported));
 }
 
+static ssize_t poll_deferred_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	struct vng_poll_stats *st = &to_vng_dev(kobj)->poll_stats;
+
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&st->deferred));
+}
+
 static struct kobj_attribute vng_attr_poll_sent =
 	__ATTR(sent, 0444, poll_sent_show, NULL);
 static struct kobj_attribute vng_attr_poll_differences =
 	__ATTR(differences, 0444, poll_differences_show, NULL);
 static struct kobj_attribute vng_attr_poll_reported =
 	__ATTR(reported, 0444, poll_reported_show, NULL);
+static struct kobj_attribute vng_attr_poll_deferred =
+	__ATTR(deferred, 0444, poll_deferred_show, NULL);
 
 static struct attribute *vng_poll_attrs[] = {
 	&vng_attr_poll_sent.attr,
 	&vng_attr_poll_differences.attr,
 	&vng_attr_poll_reported.attr,
+	&vng_attr_poll_deferred.attr,
 	NULL,
 };
 

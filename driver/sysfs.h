@@ -29,8 +29,11 @@
  *       sent, completed (buffers), in_flight (on the ring now) and
  *       waiting (queued for room on a full ring)
  *   /sys/fs/virtiofs_ng/<N>/poll/               watch=poll (poll.c): sent
- *       (requests), differences (host changes found) and reported
- *       (handed to hostchange.c and applied)
+ *       (requests), differences (host changes found), reported
+ *       (handed to hostchange.c and applied) and deferred (changes left
+ *       for a later tick by its budget, counted each tick they wait; a
+ *       name created and removed before it was reported counts as a
+ *       difference, never as reported)
  */
 #ifndef VNG_SYSFS_H
 #define VNG_SYSFS_H

@@ -112,6 +112,7 @@ enum vng_dev_state {
 struct vng_poll_stats {
 	atomic64_t differences;		/* changes the polls found */
 	atomic64_t reported;		/* and reported to hostchange.c */
+	atomic64_t deferred;		/* left for a later tick (budget) */
 };
 
 struct vng_dev {

@@ -66,6 +66,109 @@ counters() {
 		say PASS counters || say FAIL counters "sent $b, differences $d, reported $r"
 }
 
+# A watched file without a dentry (a watch pins the inode, not its name;
+# drop_caches prunes the dentry): a host write reaches the file's watch and
+# its directory's, once each.
+nodentry() {
+	vng-watch host $TTY mkdir nd >/dev/null &&
+		vng-watch host $TTY create nd/x >/dev/null || {
+		say FAIL nodentry.setup "the host hook did not create nd/x"
+		return
+	}
+	vng-watch /mnt/nd /mnt/nd/x >/tmp/nd.ev 2>/dev/null &
+	w=$!
+	sleep $((MS * 2 / 1000 + 1))	# both polled once: the baseline
+	sync
+	echo 2 >/proc/sys/vm/drop_caches
+	vng-watch host $TTY append nd/x hello >/dev/null
+	limit=$((MS * 8 / 1000 + 30))
+	s=0
+	while [ "$(grep -c '^EV [0-9]* MODIFY /mnt/nd/x$' /tmp/nd.ev)" -lt 2 ] &&
+	      [ $s -lt $limit ]; do
+		sleep 1
+		s=$((s + 1))
+	done
+	sleep $((MS * 2 / 1000 + 1))	# and no third
+	kill $w
+	n=$(grep -c '^EV [0-9]* MODIFY /mnt/nd/x$' /tmp/nd.ev)
+	[ "$n" = 2 ] && say PASS nodentry.both_watchers ||
+		say FAIL nodentry.both_watchers "$n MODIFY events for nd/x (want 2: the file's watch, the directory's): $(tr '\n' '|' </tmp/nd.ev)"
+}
+
+# wait_events FILE PATTERN N: until FILE has N lines "EV <ns> PATTERN...",
+# or LIMIT seconds; prints the seconds waited.  With LS, ls -l that
+# directory once the first such event is there.
+wait_events() {
+	s=0 looked=0
+	while [ "$(grep -c "^EV [0-9]* $2" "$1")" -lt "$3" ] && [ $s -lt $LIMIT ]; do
+		if [ -n "${LS:-}" ] && [ $looked = 0 ] && grep -q "^EV [0-9]* $2" "$1"; then
+			ls -l "$LS" >/dev/null
+			looked=1
+		fi
+		sleep 1
+		s=$((s + 1))
+	done
+	sleep $((MS * 2 / 1000 + 1))	# and none twice
+	echo $s
+}
+
+# burst_check NAME FILE PATTERN N SECS: exactly N such events, N names
+burst_check() {
+	got=$(grep "^EV [0-9]* $3" "$2" | cut -d' ' -f4 | sort)
+	all=$(echo "$got" | grep -c .)
+	uniq=$(echo "$got" | sort -u | grep -c .)
+	if [ "$all" = "$4" ] && [ "$uniq" = "$4" ]; then
+		say PASS "$1" "$4 events in $5 s"
+	else
+		say FAIL "$1" "$all events ($uniq names) of $4 '$3' within $LIMIT s"
+	fi
+}
+
+# A host burst past a tick's report budget (poll.c: 256 LOOKUPs for new
+# names and changed children): every creation, then every write (after a
+# drop_caches: each changed child needs a LOOKUP again), reaches the
+# watcher exactly once, spread over ticks (poll/deferred moves in each
+# phase).  Then a burst whose names the guest meets midway (ls -l once the
+# first CREATE is in): a name met before its report still gets its CREATE.
+burst() {
+	n=1500
+	vng-watch host $TTY mkdir burst >/dev/null &&
+		vng-watch host $TTY mkdir burst2 >/dev/null || {
+		say FAIL burst.setup "the host hook did not create burst, burst2"
+		return
+	}
+	vng-watch /mnt/burst /mnt/burst2 >/tmp/burst.ev 2>/dev/null &
+	w=$!
+	sleep $((MS * 2 / 1000 + 1))	# polled once: the baseline
+	# six ticks' worth at least, 2 x MS each under load, plus 30 s
+	LIMIT=$((MS * 2 * (n / 256 + 4) / 1000 + 30))
+	for what in create:CREATE append:MODIFY; do
+		op=${what%%:*} ev=${what#*:}
+		if [ $op = append ]; then
+			sync
+			echo 2 >/proc/sys/vm/drop_caches
+		fi
+		d0=$(counter deferred)
+		vng-watch host $TTY ${op}many burst $n >/dev/null || {
+			say FAIL burst.$op "the host hook failed: ${op}many"
+			break
+		}
+		secs=$(wait_events /tmp/burst.ev "$ev /mnt/burst/f" $n)
+		d1=$(counter deferred)
+		echo "burst.$op: poll/deferred $d0 -> $d1, sent $(counter sent)" >/dev/console
+		burst_check burst.$op /tmp/burst.ev "$ev /mnt/burst/f" $n "$secs"
+		[ -n "$d1" ] && [ "$d1" -gt "${d0:-0}" ] && say PASS burst.$op.deferred "$((d1 - d0))" ||
+			say FAIL burst.$op.deferred "poll/deferred $d0 -> $d1: the burst fit one tick's budget"
+	done
+	if vng-watch host $TTY createmany burst2 $n >/dev/null; then
+		secs=$(LS=/mnt/burst2 wait_events /tmp/burst.ev "CREATE /mnt/burst2/f" $n)
+		burst_check burst.met_midway /tmp/burst.ev "CREATE /mnt/burst2/f" $n "$secs"
+	else
+		say FAIL burst.met_midway "the host hook failed: createmany burst2"
+	fi
+	kill $w
+}
+
 # Latency is measured, not judged: a timing verdict would fail whenever
 # the machine is loaded (make bench's watch=poll row reports it).  A change
 # the guest never heard of is a FAIL.
@@ -111,4 +214,6 @@ sleep $((MS * 2 / 1000 + 1))
 NOTIFY_POLL=1 NOTIFY_WAIT=$((MS * 4 / 100 + 30)) sh /bin/notify-guest events
 kill $BASE
 counters
+nodentry
+burst
 [ "$COUNT" -gt 0 ] && latency

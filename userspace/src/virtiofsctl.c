@@ -422,6 +422,7 @@ static const struct {
 	{ "poll/sent", "poll_sent" },
 	{ "poll/differences", "poll_diffs" },
 	{ "poll/reported", "poll_reported" },
+	{ "poll/deferred", "poll_deferred" },
 };
 
 static const char *const counters[] = {
