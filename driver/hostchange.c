@@ -524,6 +524,9 @@ struct vng_hc_name {
 	u64 dir_ino;		/* the directory's identity, for step three */
 	u32 dir_gen;
 	u64 old;		/* the node the dcache had under the name, or 0 */
+	/* which node that was: a nodeid may be reused once forgotten */
+	u64 old_ino;
+	u32 old_gen;
 	bool old_isdir;
 	bool events;		/* its watchers hear of this change */
 	bool ask;		/* a LOOKUP serves its events */
@@ -645,6 +648,8 @@ static unsigned int vng_hc_inval_names(struct vng_conn *conn,
 		if (entry) {
 			if (cur && d_really_is_positive(entry)) {
 				cur->old = vng_nodeid(d_inode(entry));
+				cur->old_ino = vng_i(d_inode(entry))->orig_ino;
+				cur->old_gen = d_inode(entry)->i_generation;
 				cur->old_isdir = d_is_dir(entry);
 			}
 			/* the node may have lost this name (its nlink, ctime) */
@@ -670,6 +675,18 @@ static unsigned int vng_hc_inval_names(struct vng_conn *conn,
 		(*nr)++;
 	}
 	return asks;
+}
+
+/*
+ * Whether inode is the node the dcache had under the name: the dentry
+ * went, so the inode may have been evicted and forgotten since, and the
+ * host may have given its nodeid to the very node the LOOKUP found.
+ */
+static bool vng_hc_was_old(const struct vng_hc_name *n, struct inode *inode)
+{
+	return inode && n->old && vng_nodeid(inode) == n->old &&
+	       vng_i(inode)->orig_ino == n->old_ino &&
+	       inode->i_generation == n->old_gen;
 }
 
 /* Step three, on one superblock (hc->lock and sb_lock held). */
@@ -701,6 +718,10 @@ static void vng_hc_name_events(struct vng_conn *conn, struct super_block *sb,
 		n->out.nodeid = 0;	/* the reference is the inode's now */
 	}
 	old = n->old ? vng_ilookup(sb, n->old) : NULL;
+	if (old && !vng_hc_was_old(n, old)) {
+		iput(old);
+		old = NULL;
+	}
 
 	if (now && del && del->child == vng_nodeid(now)) {
 		if (n->events)
@@ -713,7 +734,7 @@ static void vng_hc_name_events(struct vng_conn *conn, struct super_block *sb,
 		vng_hc_report_delete_sb(conn, sb, del, sure);
 	if (!n->events || !known)
 		goto out;
-	if (now && (vng_nodeid(now) != n->old || n->news)) {
+	if (now && (!vng_hc_was_old(n, now) || n->news)) {
 		vng_hc_name_event(conn, FS_CREATE |
 				  (S_ISDIR(now->i_mode) ? FS_ISDIR : 0),
 				  dir, name, now, 0);
