@@ -133,10 +133,9 @@ static void vng_hc_counted(struct vng_conn *conn, struct super_block *sb)
 		atomic64_inc(&conn->watch->events);
 }
 
-/* An event about name in dir; data is the child, or dir when unknown. */
-static void vng_hc_name_event(struct vng_conn *conn, u32 mask,
-			      struct inode *dir, const struct qstr *name,
-			      struct inode *child, u32 cookie)
+void vng_host_name_event(struct vng_conn *conn, u32 mask, struct inode *dir,
+			 const struct qstr *name, struct inode *child,
+			 u32 cookie)
 {
 	fsnotify_name(mask, child ? child : dir, FSNOTIFY_EVENT_INODE, dir,
 		      name, cookie);
@@ -178,28 +177,10 @@ static struct inode *vng_hc_dir(struct super_block *sb, u64 nodeid)
 	return dir;
 }
 
-/*
- * The cached dentry of name in dir (dir's inode lock held), with a
- * reference, or NULL.  Our dentries have no d_hash: the default hash.
- */
-static struct dentry *vng_hc_dentry(struct inode *dir, const struct qstr *name)
-{
-	struct dentry *parent, *entry;
-	struct qstr q = QSTR_INIT(name->name, name->len);
-
-	parent = d_find_alias(dir);
-	if (!parent)
-		return NULL;
-	q.hash = full_name_hash(parent, q.name, q.len);
-	entry = d_lookup(parent, &q);
-	dput(parent);
-	return entry;
-}
-
 /* Stale until the next lookup; unhashed (and its subtree) unless only. */
 static void vng_hc_drop_dentry(struct dentry *entry, bool expire_only)
 {
-	WRITE_ONCE(entry->d_time, 0);
+	vng_invalidate_entry_cache(entry);
 	if (!expire_only)
 		d_invalidate(entry);
 }
@@ -254,7 +235,7 @@ static void vng_hc_report_delete_sb(struct vng_conn *conn,
 	child = del->child ? vng_ilookup(sb, del->child) : NULL;
 	dir = vng_hc_dir(sb, del->parent);
 	if (dir && events)
-		vng_hc_name_event(conn, mask, dir, &name, child, 0);
+		vng_host_name_event(conn, mask, dir, &name, child, 0);
 	if (child && sure)
 		vng_hc_unlinked(conn, child, events);
 	else if (child)
@@ -608,11 +589,11 @@ static void vng_hc_report_move(struct vng_conn *conn, struct super_block *sb,
 
 	olddir = vng_hc_dir(sb, del->parent);
 	if (olddir) {
-		vng_hc_name_event(conn, FS_MOVED_FROM | isdir, olddir, &old,
-				  inode, cookie);
+		vng_host_name_event(conn, FS_MOVED_FROM | isdir, olddir, &old,
+				    inode, cookie);
 		iput(olddir);
 	}
-	vng_hc_name_event(conn, FS_MOVED_TO | isdir, dir, name, inode, cookie);
+	vng_host_name_event(conn, FS_MOVED_TO | isdir, dir, name, inode, cookie);
 	fsnotify_inode(inode, FS_MOVE_SELF);
 	vng_hc_counted(conn, sb);
 }
@@ -644,7 +625,7 @@ static unsigned int vng_hc_inval_names(struct vng_conn *conn,
 			continue;
 		inode_lock_nested(dir, I_MUTEX_PARENT);
 		vng_hc_dir_changed(conn, dir);
-		entry = vng_hc_dentry(dir, name);
+		entry = vng_dcache_lookup_dir(dir, name);
 		if (entry) {
 			if (cur && d_really_is_positive(entry)) {
 				cur->old = vng_nodeid(d_inode(entry));
@@ -735,14 +716,14 @@ static void vng_hc_name_events(struct vng_conn *conn, struct super_block *sb,
 	if (!n->events || !known)
 		goto out;
 	if (now && (!vng_hc_was_old(n, now) || n->news)) {
-		vng_hc_name_event(conn, FS_CREATE |
-				  (S_ISDIR(now->i_mode) ? FS_ISDIR : 0),
-				  dir, name, now, 0);
+		vng_host_name_event(conn, FS_CREATE |
+				    (S_ISDIR(now->i_mode) ? FS_ISDIR : 0),
+				    dir, name, now, 0);
 	} else if (!now && n->old) {
 		/* gone without a DELETE: the host could not name the child */
-		vng_hc_name_event(conn, FS_DELETE |
-				  (n->old_isdir ? FS_ISDIR : 0),
-				  dir, name, old, 0);
+		vng_host_name_event(conn, FS_DELETE |
+				    (n->old_isdir ? FS_ISDIR : 0),
+				    dir, name, old, 0);
 	}
 out:
 	inode_unlock(dir);
@@ -902,7 +883,7 @@ static int vng_hc_delete_sb(struct vng_conn *conn, struct super_block *sb,
 	}
 	inode_lock_nested(dir, I_MUTEX_PARENT);
 	vng_hc_dir_changed(conn, dir);
-	entry = vng_hc_dentry(dir, name);
+	entry = vng_dcache_lookup_dir(dir, name);
 	if (entry) {
 		if (!inode && d_really_is_positive(entry))
 			*isdir = d_is_dir(entry);
