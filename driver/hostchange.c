@@ -737,7 +737,8 @@ out:
 
 static int vng_hc_inval_entry(struct vng_conn *conn, struct super_block *from,
 			      u64 parent, const struct qstr *name,
-			      bool expire_only, bool news)
+			      bool expire_only, bool news,
+			      unsigned int *lookups)
 {
 	struct vng_hostchange *hc = &conn->hostchange;
 	struct vng_hc_name stack[VNG_HC_NAMES_STACK], *n = stack;
@@ -748,6 +749,8 @@ static int vng_hc_inval_entry(struct vng_conn *conn, struct super_block *from,
 	u32 cookie = 0;
 	int err = -ENOENT;
 
+	if (lookups)
+		*lookups = 0;
 	if (!parent || !vng_hc_name_ok(name))
 		return -EINVAL;
 	mutex_lock(&hc->lock);
@@ -798,6 +801,8 @@ static int vng_hc_inval_entry(struct vng_conn *conn, struct super_block *from,
 		n[0].ask = true;
 		asks = 1;
 	}
+	if (lookups)
+		*lookups = asks;
 
 	/* what the name is now: asked with no lock held */
 	for (i = 0; i < nr; i++) {
@@ -850,15 +855,19 @@ out:
 }
 
 int vng_host_inval_entry(struct vng_conn *conn, struct super_block *from,
-			 u64 parent, const struct qstr *name, bool expire_only)
+			 u64 parent, const struct qstr *name, bool expire_only,
+			 unsigned int *lookups)
 {
-	return vng_hc_inval_entry(conn, from, parent, name, expire_only, false);
+	return vng_hc_inval_entry(conn, from, parent, name, expire_only, false,
+				  lookups);
 }
 
 int vng_host_new_entry(struct vng_conn *conn, struct super_block *from,
-		       u64 parent, const struct qstr *name)
+		       u64 parent, const struct qstr *name,
+		       unsigned int *lookups)
 {
-	return vng_hc_inval_entry(conn, from, parent, name, false, true);
+	return vng_hc_inval_entry(conn, from, parent, name, false, true,
+				  lookups);
 }
 
 /* ---- FUSE_NOTIFY_DELETE ----------------------------------------------- */

@@ -94,11 +94,12 @@ int vng_host_inval_inode(struct vng_conn *conn, struct super_block *from,
  * names another inode than before; IN_DELETE when a name the guest knew
  * is gone.  What the name is now takes a LOOKUP, sent with no lock held
  * and waited for a few seconds at most: without its answer no event
- * fires for the name.
+ * fires for the name.  @lookups (may be NULL) receives how many LOOKUPs
+ * went to the host: none when no superblock watches the name or knew it.
  */
 int vng_host_inval_entry(struct vng_conn *conn, struct super_block *from,
 			 u64 parent, const struct qstr *name,
-			 bool expire_only);
+			 bool expire_only, unsigned int *lookups);
 
 /*
  * The same, for a name its caller knows is new to @from's watchers (a
@@ -106,7 +107,8 @@ int vng_host_inval_entry(struct vng_conn *conn, struct super_block *from,
  * dcache had it already (a lookup or readdir of the guest's met it first).
  */
 int vng_host_new_entry(struct vng_conn *conn, struct super_block *from,
-		       u64 parent, const struct qstr *name);
+		       u64 parent, const struct qstr *name,
+		       unsigned int *lookups);
 
 /*
  * FUSE_NOTIFY_DELETE: @name in @parent, which was @child, is gone.  Fires

@@ -248,7 +248,7 @@ static void vng_notify_apply(struct vng_dev *dev, const void *data, u32 len)
 		break;
 	case FUSE_NOTIFY_INVAL_ENTRY:
 		err = vng_host_inval_entry(conn, NULL, m.nodeid, &name,
-					   m.flags & VNG_FUSE_EXPIRE_ONLY);
+					   m.flags & VNG_FUSE_EXPIRE_ONLY, NULL);
 		break;
 	case FUSE_NOTIFY_DELETE:
 		/* hostchange.c takes 0 for "unknown": a host must say */

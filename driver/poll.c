@@ -223,10 +223,16 @@ static struct vng_poll_stats *vng_poll_stats(struct vng_poll *p)
 	return &p->conn->dev->poll_stats;
 }
 
+/* n requests went to the host: they count against the tick's budget */
+static void vng_poll_sent_n(struct vng_poll *p, int *budget, unsigned int n)
+{
+	*budget -= n;
+	atomic64_add(n, &p->conn->watch->polls);
+}
+
 static void vng_poll_sent(struct vng_poll *p, int *budget)
 {
-	(*budget)--;
-	atomic64_inc(&p->conn->watch->polls);
+	vng_poll_sent_n(p, budget, 1);
 }
 
 static void vng_poll_fired(struct vng_poll *p, int err)
@@ -1054,10 +1060,10 @@ static void vng_report_removal(struct vng_poll *p, struct vng_change *c,
 			       int *budget)
 {
 	struct vng_change *to;
+	unsigned int sent;
+	struct vng_absorb a;
 	u64 child;
 	int err;
-
-	struct vng_absorb a;
 
 	c->done = true;
 	/* met by the guest before its creation was reported: both happened */
@@ -1067,8 +1073,9 @@ static void vng_report_removal(struct vng_poll *p, struct vng_change *c,
 	child = vng_removed_nodeid(p, c, to, budget);
 	if (!c->nodeid) {
 		/* READDIR gave no nodeid: the name alone says it */
-		err = vng_host_inval_entry(p->conn, p->sb, c->parent, &c->name, false);
-		vng_poll_sent(p, budget);
+		err = vng_host_inval_entry(p->conn, p->sb, c->parent, &c->name,
+					   false, &sent);
+		vng_poll_sent_n(p, budget, sent);
 		vng_poll_fired(p, err);
 		return;
 	}
@@ -1078,8 +1085,8 @@ static void vng_report_removal(struct vng_poll *p, struct vng_change *c,
 	if (to) {
 		to->done = true;
 		err = vng_host_inval_entry(p->conn, p->sb, to->parent, &to->name,
-					   false);
-		vng_poll_sent(p, budget);
+					   false, &sent);
+		vng_poll_sent_n(p, budget, sent);
 		vng_poll_fired(p, err);
 	}
 	vng_absorb_end(p, &a);
@@ -1124,6 +1131,7 @@ static void vng_report_added(struct vng_poll *p, struct vng_change *c,
 			     int *budget)
 {
 	struct vng_absorb a;
+	unsigned int sent;
 	int err;
 
 	/* met by the guest already: the event needs no request, no budget */
@@ -1136,11 +1144,11 @@ static void vng_report_added(struct vng_poll *p, struct vng_change *c,
 		/* its LOOKUP (the new child, for the event) */
 		if (c->met_is_news)
 			err = vng_host_new_entry(p->conn, p->sb, c->parent,
-						 &c->name);
+						 &c->name, &sent);
 		else
 			err = vng_host_inval_entry(p->conn, p->sb, c->parent,
-						   &c->name, false);
-		vng_poll_sent(p, budget);
+						   &c->name, false, &sent);
+		vng_poll_sent_n(p, budget, sent);
 		vng_poll_fired(p, err);
 		vng_absorb_end(p, &a);
 	}
