@@ -46,9 +46,29 @@ void vng_dentry_settime(struct dentry *dentry, u64 sec, u32 nsec)
 }
 
 /* The next use of this name asks the host again. */
-static void vng_invalidate_entry_cache(struct dentry *dentry)
+void vng_invalidate_entry_cache(struct dentry *dentry)
 {
 	vng_dentry_set_expiry(dentry, 0);
+}
+
+struct dentry *vng_dcache_lookup(struct dentry *parent, const struct qstr *name)
+{
+	struct qstr q = QSTR_INIT(name->name, name->len);
+
+	if (!parent)
+		return NULL;
+	/* our dentries have no d_hash: the default hash */
+	q.hash = full_name_hash(parent, q.name, q.len);
+	return d_lookup(parent, &q);
+}
+
+struct dentry *vng_dcache_lookup_dir(struct inode *dir, const struct qstr *name)
+{
+	struct dentry *parent = d_find_alias(dir);
+	struct dentry *entry = vng_dcache_lookup(parent, name);
+
+	dput(parent);
+	return entry;
 }
 
 /*

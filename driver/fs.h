@@ -305,6 +305,14 @@ extern const struct dentry_operations vng_dentry_operations;
 extern const struct dentry_operations vng_root_dentry_operations;
 /* Sets the dentry's expiry from an entry_out (dir.c, readdir.c). */
 void vng_dentry_settime(struct dentry *dentry, u64 sec, u32 nsec);
+/* The dentry's next use asks the host again (no lock needed: one word). */
+void vng_invalidate_entry_cache(struct dentry *dentry);
+/*
+ * The guest's dentry of name under parent (NULL: none), or in dir, from
+ * the dcache alone: referenced, or NULL.
+ */
+struct dentry *vng_dcache_lookup(struct dentry *parent, const struct qstr *name);
+struct dentry *vng_dcache_lookup_dir(struct inode *dir, const struct qstr *name);
 /*
  * readdir.c, also for watch=poll's listings (poll.c).  The record at d,
  * len bytes left in a READDIR(PLUS) reply, header bytes of

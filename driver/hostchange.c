@@ -133,10 +133,9 @@ static void vng_hc_counted(struct vng_conn *conn, struct super_block *sb)
 		atomic64_inc(&conn->watch->events);
 }
 
-/* An event about name in dir; data is the child, or dir when unknown. */
-static void vng_hc_name_event(struct vng_conn *conn, u32 mask,
-			      struct inode *dir, const struct qstr *name,
-			      struct inode *child, u32 cookie)
+void vng_host_name_event(struct vng_conn *conn, u32 mask, struct inode *dir,
+			 const struct qstr *name, struct inode *child,
+			 u32 cookie)
 {
 	fsnotify_name(mask, child ? child : dir, FSNOTIFY_EVENT_INODE, dir,
 		      name, cookie);
@@ -178,28 +177,10 @@ static struct inode *vng_hc_dir(struct super_block *sb, u64 nodeid)
 	return dir;
 }
 
-/*
- * The cached dentry of name in dir (dir's inode lock held), with a
- * reference, or NULL.  Our dentries have no d_hash: the default hash.
- */
-static struct dentry *vng_hc_dentry(struct inode *dir, const struct qstr *name)
-{
-	struct dentry *parent, *entry;
-	struct qstr q = QSTR_INIT(name->name, name->len);
-
-	parent = d_find_alias(dir);
-	if (!parent)
-		return NULL;
-	q.hash = full_name_hash(parent, q.name, q.len);
-	entry = d_lookup(parent, &q);
-	dput(parent);
-	return entry;
-}
-
 /* Stale until the next lookup; unhashed (and its subtree) unless only. */
 static void vng_hc_drop_dentry(struct dentry *entry, bool expire_only)
 {
-	WRITE_ONCE(entry->d_time, 0);
+	vng_invalidate_entry_cache(entry);
 	if (!expire_only)
 		d_invalidate(entry);
 }
@@ -254,7 +235,7 @@ static void vng_hc_report_delete_sb(struct vng_conn *conn,
 	child = del->child ? vng_ilookup(sb, del->child) : NULL;
 	dir = vng_hc_dir(sb, del->parent);
 	if (dir && events)
-		vng_hc_name_event(conn, mask, dir, &name, child, 0);
+		vng_host_name_event(conn, mask, dir, &name, child, 0);
 	if (child && sure)
 		vng_hc_unlinked(conn, child, events);
 	else if (child)
@@ -524,6 +505,9 @@ struct vng_hc_name {
 	u64 dir_ino;		/* the directory's identity, for step three */
 	u32 dir_gen;
 	u64 old;		/* the node the dcache had under the name, or 0 */
+	/* which node that was: a nodeid may be reused once forgotten */
+	u64 old_ino;
+	u32 old_gen;
 	bool old_isdir;
 	bool events;		/* its watchers hear of this change */
 	bool ask;		/* a LOOKUP serves its events */
@@ -605,11 +589,11 @@ static void vng_hc_report_move(struct vng_conn *conn, struct super_block *sb,
 
 	olddir = vng_hc_dir(sb, del->parent);
 	if (olddir) {
-		vng_hc_name_event(conn, FS_MOVED_FROM | isdir, olddir, &old,
-				  inode, cookie);
+		vng_host_name_event(conn, FS_MOVED_FROM | isdir, olddir, &old,
+				    inode, cookie);
 		iput(olddir);
 	}
-	vng_hc_name_event(conn, FS_MOVED_TO | isdir, dir, name, inode, cookie);
+	vng_host_name_event(conn, FS_MOVED_TO | isdir, dir, name, inode, cookie);
 	fsnotify_inode(inode, FS_MOVE_SELF);
 	vng_hc_counted(conn, sb);
 }
@@ -641,10 +625,12 @@ static unsigned int vng_hc_inval_names(struct vng_conn *conn,
 			continue;
 		inode_lock_nested(dir, I_MUTEX_PARENT);
 		vng_hc_dir_changed(conn, dir);
-		entry = vng_hc_dentry(dir, name);
+		entry = vng_dcache_lookup_dir(dir, name);
 		if (entry) {
 			if (cur && d_really_is_positive(entry)) {
 				cur->old = vng_nodeid(d_inode(entry));
+				cur->old_ino = vng_i(d_inode(entry))->orig_ino;
+				cur->old_gen = d_inode(entry)->i_generation;
 				cur->old_isdir = d_is_dir(entry);
 			}
 			/* the node may have lost this name (its nlink, ctime) */
@@ -670,6 +656,18 @@ static unsigned int vng_hc_inval_names(struct vng_conn *conn,
 		(*nr)++;
 	}
 	return asks;
+}
+
+/*
+ * Whether inode is the node the dcache had under the name: the dentry
+ * went, so the inode may have been evicted and forgotten since, and the
+ * host may have given its nodeid to the very node the LOOKUP found.
+ */
+static bool vng_hc_was_old(const struct vng_hc_name *n, struct inode *inode)
+{
+	return inode && n->old && vng_nodeid(inode) == n->old &&
+	       vng_i(inode)->orig_ino == n->old_ino &&
+	       inode->i_generation == n->old_gen;
 }
 
 /* Step three, on one superblock (hc->lock and sb_lock held). */
@@ -701,6 +699,10 @@ static void vng_hc_name_events(struct vng_conn *conn, struct super_block *sb,
 		n->out.nodeid = 0;	/* the reference is the inode's now */
 	}
 	old = n->old ? vng_ilookup(sb, n->old) : NULL;
+	if (old && !vng_hc_was_old(n, old)) {
+		iput(old);
+		old = NULL;
+	}
 
 	if (now && del && del->child == vng_nodeid(now)) {
 		if (n->events)
@@ -713,15 +715,15 @@ static void vng_hc_name_events(struct vng_conn *conn, struct super_block *sb,
 		vng_hc_report_delete_sb(conn, sb, del, sure);
 	if (!n->events || !known)
 		goto out;
-	if (now && (vng_nodeid(now) != n->old || n->news)) {
-		vng_hc_name_event(conn, FS_CREATE |
-				  (S_ISDIR(now->i_mode) ? FS_ISDIR : 0),
-				  dir, name, now, 0);
+	if (now && (!vng_hc_was_old(n, now) || n->news)) {
+		vng_host_name_event(conn, FS_CREATE |
+				    (S_ISDIR(now->i_mode) ? FS_ISDIR : 0),
+				    dir, name, now, 0);
 	} else if (!now && n->old) {
 		/* gone without a DELETE: the host could not name the child */
-		vng_hc_name_event(conn, FS_DELETE |
-				  (n->old_isdir ? FS_ISDIR : 0),
-				  dir, name, old, 0);
+		vng_host_name_event(conn, FS_DELETE |
+				    (n->old_isdir ? FS_ISDIR : 0),
+				    dir, name, old, 0);
 	}
 out:
 	inode_unlock(dir);
@@ -881,7 +883,7 @@ static int vng_hc_delete_sb(struct vng_conn *conn, struct super_block *sb,
 	}
 	inode_lock_nested(dir, I_MUTEX_PARENT);
 	vng_hc_dir_changed(conn, dir);
-	entry = vng_hc_dentry(dir, name);
+	entry = vng_dcache_lookup_dir(dir, name);
 	if (entry) {
 		if (!inode && d_really_is_positive(entry))
 			*isdir = d_is_dir(entry);

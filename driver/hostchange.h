@@ -119,4 +119,12 @@ int vng_host_new_entry(struct vng_conn *conn, struct super_block *from,
 int vng_host_delete(struct vng_conn *conn, struct super_block *from,
 		    u64 parent, u64 child, const struct qstr *name);
 
+/*
+ * An fsnotify event about @name in @dir (data: @child, or @dir when
+ * unknown), counted in the device's watch events when anyone hears it.
+ */
+void vng_host_name_event(struct vng_conn *conn, u32 mask, struct inode *dir,
+			 const struct qstr *name, struct inode *child,
+			 u32 cookie);
+
 #endif /* VNG_HOSTCHANGE_H */

@@ -653,24 +653,9 @@ static struct vng_change *vng_change_add(struct vng_poll *p, u64 parent,
 	return c;
 }
 
-/* The guest's dentry of name in parent, or NULL (referenced). */
-static struct dentry *vng_dcache_dentry(struct dentry *parent,
-					const struct qstr *name)
+/* The inode of the guest's positive dentry, or NULL (referenced). */
+static struct inode *vng_dentry_inode(struct dentry *dentry)
 {
-	struct qstr q = QSTR_INIT(name->name, name->len);
-
-	if (!parent)
-		return NULL;
-	/* our dentries have no d_hash: the default hash */
-	q.hash = full_name_hash(parent, q.name, q.len);
-	return d_lookup(parent, &q);
-}
-
-/* The inode of the guest's positive dentry of name, or NULL (referenced). */
-static struct inode *vng_dcache_name_inode(struct dentry *parent,
-					   const struct qstr *name)
-{
-	struct dentry *dentry = vng_dcache_dentry(parent, name);
 	struct inode *inode = NULL;
 
 	if (dentry && d_really_is_positive(dentry))
@@ -679,12 +664,13 @@ static struct inode *vng_dcache_name_inode(struct dentry *parent,
 	return inode;
 }
 
+/* The guest's inode of e's name in parent, or NULL (referenced). */
 static struct inode *vng_dcache_inode(struct dentry *parent,
 				      const struct vng_snap_ent *e)
 {
 	struct qstr name = QSTR_INIT(e->name, e->len);
 
-	return vng_dcache_name_inode(parent, &name);
+	return vng_dentry_inode(vng_dcache_lookup(parent, &name));
 }
 
 /*
@@ -1027,24 +1013,20 @@ static void vng_absorb_end(struct vng_poll *p, struct vng_absorb *a)
  */
 static bool vng_poll_late_create(struct vng_poll *p, struct vng_change *c)
 {
-	struct inode *dir = vng_poll_ilookup(p, c->parent), *inode = NULL;
-	struct dentry *parent = dir ? d_find_alias(dir) : NULL;
+	struct inode *dir = vng_poll_ilookup(p, c->parent), *inode;
 	bool met = false;
 
-	inode = vng_dcache_name_inode(parent, &c->name);
+	if (!dir)
+		return false;
+	inode = vng_dentry_inode(vng_dcache_lookup_dir(dir, &c->name));
 	if (inode && vng_change_is(inode, c)) {
 		met = true;
-		if (vng_fsnotify_sb_watched(p->sb)) {
-			fsnotify_name(FS_CREATE |
-				      (S_ISDIR(inode->i_mode) ? FS_ISDIR : 0),
-				      inode, FSNOTIFY_EVENT_INODE, dir,
-				      &c->name, 0);
-			atomic64_inc(&p->conn->watch->events);
-		}
+		vng_host_name_event(p->conn, FS_CREATE |
+				    (S_ISDIR(inode->i_mode) ? FS_ISDIR : 0),
+				    dir, &c->name, inode, 0);
 		vng_poll_fired(p, 0);
 	}
 	iput(inode);
-	dput(parent);
 	iput(dir);
 	return met;
 }
@@ -1059,13 +1041,11 @@ static bool vng_poll_late_create(struct vng_poll *p, struct vng_change *c)
 static void vng_poll_expire_name(struct vng_poll *p, struct vng_change *c)
 {
 	struct inode *dir = vng_poll_ilookup(p, c->parent);
-	struct dentry *parent = dir ? d_find_alias(dir) : NULL;
-	struct dentry *dentry = vng_dcache_dentry(parent, &c->name);
+	struct dentry *dentry = dir ? vng_dcache_lookup_dir(dir, &c->name) : NULL;
 
 	if (dentry)
-		WRITE_ONCE(dentry->d_time, 0);
+		vng_invalidate_entry_cache(dentry);
 	dput(dentry);
-	dput(parent);
 	iput(dir);
 }
 
@@ -1218,6 +1198,23 @@ static void vng_report_child_attr(struct vng_poll *p, struct vng_change *c,
 }
 
 /*
+ * A watched file's change told to hostchange.c silently, and as one event
+ * on dir's child name (dir NULL: the file's own watchers only), which
+ * reaches the directory's watchers and the file's.
+ */
+static void vng_report_watched_as(struct vng_poll *p, struct vng_change *c,
+				  struct inode *dir, const struct qstr *name)
+{
+	struct inode *inode = c->w->inode;
+	u32 pre = vng_local_changes(inode);
+
+	vng_report_attr(p, c->w->nodeid, c->diff, false);
+	vng_poll_child_event(p, dir, name, inode, c->diff);
+	/* the report's own invalidation is not a change of the guest's */
+	c->w->local_changes += vng_local_changes(inode) - pre;
+}
+
+/*
  * A watched file's change with no dentry to carry it to its directory's
  * watchers (a watch pins the inode, not its name: drop_caches, memory
  * pressure prune it), reported once the tick's names are: a watched
@@ -1234,7 +1231,6 @@ static void vng_report_watched(struct vng_poll *p, struct vng_change *c)
 	unsigned int i;
 	u32 pre;
 
-	pre = vng_local_changes(inode);
 	list_for_each_entry(d, &p->watches, entry) {
 		if (!d->inode || !d->listed || !S_ISDIR(d->inode->i_mode))
 			continue;
@@ -1243,14 +1239,12 @@ static void vng_report_watched(struct vng_poll *p, struct vng_change *c)
 			if (e->unreported || !vng_ent_is(inode, e))
 				continue;
 			name = (struct qstr)QSTR_INIT(e->name, e->len);
-			vng_report_attr(p, c->w->nodeid, c->diff, false);
-			vng_poll_child_event(p, d->inode, &name, inode,
-					     c->diff);
-			goto out;
+			vng_report_watched_as(p, c, d->inode, &name);
+			return;
 		}
 	}
+	pre = vng_local_changes(inode);
 	vng_report_attr(p, c->w->nodeid, c->diff, true);
-out:
 	/* the report's own invalidation is not a change of the guest's */
 	c->w->local_changes += vng_local_changes(inode) - pre;
 }
@@ -1264,18 +1258,14 @@ static void vng_report_watched_gone(struct vng_poll *p, struct vng_change *c)
 {
 	struct inode *inode = c->w->inode, *dir;
 	struct vng_change *r;
-	u32 pre;
 
 	list_for_each_entry(r, &p->changes, entry) {
 		if (r->kind != VNG_CH_REMOVED || r->done ||
 		    !vng_change_is(inode, r))
 			continue;
-		pre = vng_local_changes(inode);
-		vng_report_attr(p, c->w->nodeid, c->diff, false);
 		dir = vng_poll_ilookup(p, r->parent);
-		vng_poll_child_event(p, dir, &r->name, inode, c->diff);
+		vng_report_watched_as(p, c, dir, &r->name);
 		iput(dir);
-		c->w->local_changes += vng_local_changes(inode) - pre;
 		c->done = true;
 		return;
 	}
